@@ -1,0 +1,188 @@
+"""``python -m rag.ask "question"``: an answer from the articles, with citations.
+
+With no question, reads questions one per line from stdin (batch mode).
+stdout carries only answers (or JSON); progress and errors go to stderr.
+Exit codes: 0 ok, 1 runtime error, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from rag.cli_common import EXIT_USAGE, add_location_flags, progress_bar, run, use_color
+
+if TYPE_CHECKING:
+    from rag.cite import Answer
+    from rag.engine import Engine
+    from rag.retrieve import Retrieval
+
+PROG = "python -m rag.ask"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Answer a question from the indexed news articles, with citations.",
+        epilog="With no QUESTION, questions are read one per line from stdin.",
+    )
+    parser.add_argument("question", nargs="?", help="the question (omit to read stdin)")
+    add_location_flags(parser)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--k", type=int, metavar="N", help="passages to retrieve (default 5)")
+    parser.add_argument(
+        "--llm",
+        choices=["extractive", "openai", "openai-compatible", "local"],
+        help="answer backend (env RAG_LLM; default extractive, which never leaves the machine)",
+    )
+    parser.add_argument("--model", help="model name for a generative backend")
+    parser.add_argument("--base-url", help="endpoint for openai-compatible")
+    parser.add_argument("--model-path", help="GGUF file for --llm local")
+    parser.add_argument(
+        "--retrieve-only", action="store_true", help="print the ranked passages, no answer"
+    )
+    parser.add_argument(
+        "--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help=argparse.SUPPRESS
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.k is not None and not 1 <= args.k <= 50:
+        parser.error("--k must be between 1 and 50")
+    if args.question is not None and not args.question.strip():
+        parser.error("the question is empty")
+    return run(lambda: _main(args), PROG)
+
+
+def _main(args: argparse.Namespace) -> int:
+    from rag.config import load_settings
+
+    settings = load_settings(
+        seeds_dir=args.seeds,
+        index_dir=args.index,
+        llm=args.llm,
+        model=args.model,
+        openai_base_url=args.base_url,
+        model_path=args.model_path,
+    )
+    engine = _open_engine(settings)
+    generator = None
+    if not args.retrieve_only and settings.llm != "extractive":
+        from rag.llm import make_generator
+
+        generator = make_generator(settings)
+
+    if args.question is not None:
+        questions = [args.question]
+    else:
+        if sys.stdin.isatty():
+            print(
+                f"{PROG}: reading questions from stdin, one per line (Ctrl-D ends)", file=sys.stderr
+            )
+        questions = [line.strip() for line in sys.stdin if line.strip()]
+        if not questions:
+            print(
+                f"{PROG}: error: no question given (pass one, or pipe them on stdin)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    out = sys.stdout
+    status = 0
+    for number, question in enumerate(questions):
+        try:
+            if args.retrieve_only:
+                retrieval = engine.retrieve(question, args.k, args.mode)
+                _print_passages(out, question, retrieval, engine, args.json)
+            else:
+                answer = engine.ask(question, args.k, args.mode, generator=generator)
+                if args.json:
+                    out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+                else:
+                    if number:
+                        out.write("\n" + "-" * 72 + "\n")
+                    out.write(render_answer(answer, settings.seeds_dir, use_color(out)))
+                for notice in answer.notices:
+                    print(f"{PROG}: note: {notice}", file=sys.stderr)
+        except Exception as err:
+            from rag.errors import RagError
+
+            if not isinstance(err, RagError) or len(questions) == 1:
+                raise
+            # In batch mode one bad question must not lose the others.
+            print(f"{PROG}: error: {question[:60]!r}: {err.message}", file=sys.stderr)
+            if args.json:
+                out.write(json.dumps({"question": question, "error": err.message}) + "\n")
+            status = 1
+        out.flush()
+    return status
+
+
+def _open_engine(settings: Any) -> Engine:
+    from rag.engine import Engine
+    from rag.errors import IndexNotFoundError
+
+    try:
+        return Engine(settings)
+    except IndexNotFoundError:
+        from rag.indexing import build_index
+        from rag.ingest import describe
+
+        print(f"{PROG}: no index yet; indexing {settings.seeds_dir} first", file=sys.stderr)
+        report = build_index(settings, progress=progress_bar())
+        print(describe(report), file=sys.stderr)
+        return Engine(settings)
+
+
+def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
+    from rag.cite import file_link, osc8
+
+    lines = [textwrap.fill(answer.text, width=88), ""]
+    if answer.refused:
+        lines.append("(no sentence in the indexed articles answers this question)")
+        return "\n".join(lines) + "\n"
+    lines.append("Sources:")
+    for citation in answer.citations:
+        label, uri = file_link(seeds_dir, citation)
+        shown = osc8(label, uri) if links else label
+        about = " — ".join(x for x in (citation.title, citation.outlet) if x)
+        lines.append(f"[{citation.n}] {shown}" + (f"  {about}" if about else ""))
+        quote = textwrap.fill(
+            f"“{citation.quote}”", width=88, initial_indent="    ", subsequent_indent="    "
+        )
+        lines.append(quote)
+    return "\n".join(lines) + "\n"
+
+
+def _print_passages(
+    out: TextIO, question: str, retrieval: Retrieval, engine: Engine, as_json: bool
+) -> None:
+    from rag.engine import passage_dict
+
+    passages = [passage_dict(p) for p in retrieval.passages]
+    if as_json:
+        row = {
+            "schema_version": 1,
+            "question": question,
+            "index_fingerprint": engine.fingerprint,
+            "passages": passages,
+        }
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    for rank, passage in enumerate(passages, start=1):
+        s = passage["scores"]
+        out.write(
+            f"{rank}. {passage['source']}:{passage['line_start']}-{passage['line_end']}  "
+            f"fused={s['fused']} dense={s['dense']} bm25={s['bm25']}\n"  # type: ignore[index]
+        )
+        out.write(textwrap.indent(textwrap.fill(str(passage["text"]), 84), "    ") + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Citations and answers as values, plus pure helpers for markers, spans and links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote as url_quote
+
+from rag.documents import Chunk
+from rag.text import LineIndex
+
+SCHEMA_VERSION = 1
+#: The one sentence every backend gives when the articles do not answer.
+REFUSAL = "The articles don't say."
+MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+    quote: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    scores: dict[str, float | None]
+    support: dict[str, object] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "source": self.source,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "quote": self.quote,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published,
+            "scores": self.scores,
+            "support": self.support,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    backend: str
+    citations: list[Citation]
+    passages: list[dict[str, object]]
+    index_fingerprint: str | None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "backend": self.backend,
+            "index_fingerprint": self.index_fingerprint,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": self.passages,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "notices": self.notices,
+        }
+
+
+def span_citation(
+    chunk: Chunk, start: int, end: int, n: int, scores: dict[str, float | None]
+) -> Citation:
+    """A citation for ``chunk.text[start:end]`` (offsets relative to the chunk)."""
+    index = LineIndex(chunk.text)
+    return Citation(
+        n=n,
+        source=chunk.source,
+        line_start=chunk.line_start + index.line_of(start) - 1,
+        line_end=chunk.line_start + index.line_of(max(start, end - 1)) - 1,
+        char_start=chunk.char_start + start,
+        char_end=chunk.char_start + end,
+        quote=chunk.text[start:end],
+        title=chunk.meta.title,
+        outlet=chunk.meta.outlet,
+        published=chunk.meta.published,
+        scores=scores,
+    )
+
+
+def markers_in(text: str) -> list[int]:
+    return [int(m) for m in MARKER.findall(text)]
+
+
+def strip_invalid_markers(text: str, valid: set[int]) -> str:
+    """Remove ``[n]`` markers that point at no given source."""
+    cleaned = MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", text)
+    return re.sub(r"[ \t]{2,}", " ", cleaned).replace(" .", ".").strip()
+
+
+def file_link(seeds_dir: Path, citation: Citation) -> tuple[str, str]:
+    """(label, file:// URI) for a citation; the label is ``source:line[-line]``."""
+    lines = (
+        f"{citation.line_start}"
+        if citation.line_start == citation.line_end
+        else f"{citation.line_start}-{citation.line_end}"
+    )
+    label = f"{seeds_dir.as_posix().rstrip('/')}/{citation.source}:{lines}"
+    path = (seeds_dir / citation.source).resolve()
+    return label, "file://" + url_quote(path.as_posix()) + f"#L{citation.line_start}"
+
+
+def osc8(label: str, uri: str) -> str:
+    """A terminal hyperlink (OSC 8); terminals without support show the label."""
+    return f"\x1b]8;;{uri}\x1b\\{label}\x1b]8;;\x1b\\"

@@ -1,0 +1,108 @@
+"""All settings in one place: environment (prefix ``RAG_``), ``.env``, then CLI flags.
+
+The fields that shape the index (embedder, chunking, cleaning) are hashed into
+the index fingerprint (:func:`rag.store.fingerprint`), so changing one builds a
+new index instead of mixing vectors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import ConfigError
+
+Backend = Literal["extractive", "openai", "openai-compatible", "local"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    seeds_dir: Path = Field(Path("seeds"), description="Folder of articles to index.")
+    index_dir: Path = Field(Path("index"), description="Folder holding the index generations.")
+
+    # -- answering ---------------------------------------------------------
+    llm: Backend = Field(
+        "extractive",
+        description="Answer backend. Only this setting chooses it: an OPENAI_API_KEY in the "
+        "environment never sends articles anywhere by itself.",
+    )
+    model: str | None = Field(
+        None, description="Model name for openai / openai-compatible (default gpt-4o-mini)."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="Key for the openai backend (optional for openai-compatible).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Endpoint for openai-compatible, e.g. http://127.0.0.1:11434/v1 (Ollama).",
+    )
+    model_path: Path | None = Field(None, description="GGUF file for --llm local.")
+    connect_timeout: float = Field(3.0, gt=0, description="Seconds to open a connection.")
+    first_token_timeout: float = Field(
+        60.0, gt=0, description="Seconds until the model's first token."
+    )
+    turn_timeout: float = Field(180.0, gt=0, description="Seconds for a whole answer.")
+    max_retries: int = Field(1, ge=0, le=3, description="Retries on 429/5xx (one layer only).")
+    max_tokens: int = Field(512, gt=0, description="Cap on generated tokens, always sent.")
+    temperature: float = Field(0.0, ge=0, le=2)
+
+    # -- retrieval ---------------------------------------------------------
+    k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
+    candidates: int = Field(20, ge=1, le=200, description="Hits taken from each retriever.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
+    # -- index shape (part of the fingerprint) -----------------------------
+    embedder: Literal["minilm-int8"] = Field(
+        "minilm-int8", description="Embedding model (all-MiniLM-L6-v2 int8 ONNX, bundled)."
+    )
+    chunk_tokens: int = Field(
+        200, ge=32, le=256, description="Chunk size in the embedder's own tokens (max 256)."
+    )
+    chunk_overlap_sentences: int = Field(
+        1, ge=0, le=5, description="Sentences repeated from the previous chunk."
+    )
+    embed_title: bool = Field(
+        False, description="Prefix each chunk's embedded text with its title."
+    )
+
+    # -- ingest ------------------------------------------------------------
+    max_file_bytes: int = Field(10_000_000, gt=0, description="Larger files are skipped.")
+    embed_batch_size: int = Field(8, ge=1, le=64, description="Texts per embedder call.")
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    def shape(self) -> dict[str, object]:
+        """The settings that decide what the index holds."""
+        return {
+            "embedder": self.embedder,
+            "chunk_tokens": self.chunk_tokens,
+            "chunk_overlap_sentences": self.chunk_overlap_sentences,
+            "embed_title": self.embed_title,
+        }
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and ``.env``, with explicit overrides on top."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**clean)  # type: ignore[arg-type]
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(
+            f"invalid setting {where}: {first['msg']} (see .env.example for every variable)"
+        ) from None

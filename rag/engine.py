@@ -1,0 +1,162 @@
+"""Retrieve, answer, cite: the one entry point the CLI, UI and eval share.
+
+Dependencies (embedder, generator) are injected so tests can pass their own.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag import store
+from rag.cite import REFUSAL, Answer, Citation, span_citation
+from rag.config import Settings
+from rag.embed import MiniLM, shared_minilm
+from rag.errors import ConfigError
+from rag.extractive import ExtractiveAnswerer
+from rag.retrieve import Mode, Passage, Retrieval, Retriever
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class Conversation:
+    """Source numbers belong to a conversation, so they stay stable across turns."""
+
+    numbers: dict[tuple[str, int, int], int] = field(default_factory=dict)
+
+    def number(self, source: str, start: int, end: int) -> int:
+        key = (source, start, end)
+        if key not in self.numbers:
+            self.numbers[key] = len(self.numbers) + 1
+        return self.numbers[key]
+
+
+def passage_dict(passage: Passage) -> dict[str, object]:
+    chunk = passage.chunk
+    return {
+        "source": chunk.source,
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "text": chunk.text,
+        "title": chunk.meta.title,
+        "scores": scores_of(passage),
+    }
+
+
+def scores_of(passage: Passage) -> dict[str, float | None]:
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+
+    return {"dense": r(passage.dense), "bm25": r(passage.bm25), "fused": r(passage.fused)}
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder: MiniLM | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or shared_minilm(settings.embed_batch_size)
+        self.generation = store.open_current(
+            settings.index_dir, store.fingerprint(settings.shape())
+        )
+        self.retriever = Retriever(self.generation, self.embedder)
+        self._texts: dict[str, str] | None = None
+        self._texts_lock = threading.Lock()
+        df, total = self.retriever.document_frequency()
+        stemmer = self.retriever.stemmer
+        self.extractive = ExtractiveAnswerer(
+            embed=self.embedder.encode,
+            document_frequency=df,
+            passages_total=total,
+            stem=stemmer.stemWord,
+            documents=self.document_text,
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        return self.generation.fingerprint
+
+    def document_text(self, source: str) -> str:
+        with self._texts_lock:
+            if self._texts is None:
+                texts = {}
+                path = self.generation.path / "documents.jsonl"
+                with path.open(encoding="utf-8") as handle:
+                    for line in handle:
+                        row = json.loads(line)
+                        texts[row["source"]] = row["text"]
+                self._texts = texts
+        return self._texts.get(source, "")
+
+    def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> Retrieval:
+        question = _check_question(question)
+        return self.retriever.retrieve(
+            question,
+            k=k or self.settings.k,
+            candidates=max(self.settings.candidates, k or 0),
+            rrf_k=self.settings.rrf_k,
+            mode=mode,
+        )
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        conversation: Conversation | None = None,
+        generator: Any = None,
+    ) -> Answer:
+        """Answer from the articles. ``generator`` None means the extractive backend."""
+        started = time.perf_counter()
+        retrieval = self.retrieve(question, k, mode)
+        retrieved = time.perf_counter()
+        conversation = conversation or Conversation()
+        if generator is None:
+            answer = self._extractive(question, retrieval, conversation)
+        else:
+            answer = generator.answer(question, retrieval.passages, conversation)
+        done = time.perf_counter()
+        answer.index_fingerprint = self.fingerprint
+        answer.timings_ms = {
+            "retrieve": (retrieved - started) * 1000,
+            "generate": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        }
+        return answer
+
+    def _extractive(
+        self, question: str, retrieval: Retrieval, conversation: Conversation
+    ) -> Answer:
+        scored = self.extractive.score(question, retrieval.query_vector, retrieval.passages)
+        chosen = self.extractive.select(scored)
+        passages = [passage_dict(p) for p in retrieval.passages]
+        if not chosen:
+            return Answer(question, REFUSAL, True, "extractive", [], passages, None)
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for sentence in chosen:
+            chunk = sentence.passage.chunk
+            n = conversation.number(
+                chunk.source, chunk.char_start + sentence.start, chunk.char_start + sentence.end
+            )
+            citation = span_citation(
+                chunk, sentence.start, sentence.end, n, scores_of(sentence.passage)
+            )
+            if all(c.n != n for c in citations):
+                citations.append(citation)
+            parts.append(f"{citation.quote} [{n}]")
+        return Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
+
+
+def _check_question(question: str) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise ConfigError("the question is empty; ask something about the articles")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ConfigError(
+            f"the question is {len(question):,} characters long; the limit is "
+            f"{MAX_QUESTION_CHARS:,}: shorten it"
+        )
+    return question

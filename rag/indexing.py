@@ -1,0 +1,230 @@
+"""Build or update the index: discover, read, clean, chunk, embed, publish.
+
+Incremental: a file whose sha256 is unchanged keeps its stored vectors (copied
+into the new generation, never re-embedded); changed files are re-chunked and
+re-embedded; deleted files simply are not carried over. Nothing changed →
+no new generation at all. The new generation is published only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag import store
+from rag.chunk import chunk_document
+from rag.config import Settings
+from rag.documents import Chunk, Document
+from rag.embed import MiniLM, shared_minilm
+from rag.errors import IndexIncompatibleError, IndexNotFoundError, NoArticlesError
+from rag.loaders import SkipFile, discover, read_document
+from rag.nodes import chunk_to_node
+
+#: progress(done, total, stage) — the CLI draws a bar on stderr with it
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestReport:
+    generation: str | None
+    published: bool
+    fingerprint: str
+    files_indexed: int = 0
+    files_embedded: list[str] = field(default_factory=list)
+    files_reused: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_index(
+    settings: Settings,
+    embedder: MiniLM | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring ``settings.index_dir`` in line with ``settings.seeds_dir``."""
+    started = time.perf_counter()
+    seeds, index_dir = settings.seeds_dir, settings.index_dir
+    if not seeds.is_dir():
+        raise NoArticlesError(
+            f"the seeds folder {seeds} does not exist; create it and put articles "
+            "(.txt, .md, .html, .pdf) in it, or pass --seeds DIR"
+        )
+    embedder = embedder or shared_minilm(settings.embed_batch_size)
+    fp = store.fingerprint(settings.shape())
+
+    lock = store.writer_lock(index_dir)
+    try:
+        store.clean_leftovers(index_dir)
+        candidates, skipped = discover(seeds)
+        documents: list[Document] = []
+        for candidate in candidates:
+            try:
+                documents.append(read_document(candidate, settings.max_file_bytes))
+            except SkipFile as why:
+                skipped.append((candidate.source, str(why)))
+        if not documents:
+            detail = f" ({len(skipped)} files skipped)" if skipped else ""
+            raise NoArticlesError(
+                f"no usable articles in {seeds}{detail}; add .txt, .md, .html or .pdf files"
+            )
+
+        previous = _previous(index_dir, fp)
+        old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
+        new_files = {d.source: d.sha256 for d in documents}
+        report = IngestReport(generation=None, published=False, fingerprint=fp, skipped=skipped)
+        report.files_removed = sorted(set(old_files) - set(new_files))
+        if previous and {k: v["sha256"] for k, v in old_files.items()} == new_files:
+            report.generation = previous.name
+            report.files_indexed = len(documents)
+            report.files_reused = sorted(new_files)
+            report.chunks = int(previous.manifest["chunk_count"])
+            report.seconds = time.perf_counter() - started
+            return report
+
+        building = store.new_generation_dir(index_dir)
+        collection = store.open_collection(building, create=True)
+        old_collection = store.open_collection(previous.path) if previous else None
+        files_manifest: dict[str, Any] = {}
+        to_embed: list[tuple[Document, list[Chunk]]] = []
+        for doc in documents:
+            old = old_files.get(doc.source)
+            if old_collection is not None and old and old["sha256"] == doc.sha256:
+                copied = store.copy_records(
+                    old_collection,
+                    collection,
+                    {"$and": [{"source": doc.source}, {"file_sha256": doc.sha256}]},
+                )
+                if copied == old["chunks"]:
+                    report.files_reused.append(doc.source)
+                    files_manifest[doc.source] = _file_entry(doc, copied)
+                    continue
+                collection.delete(where={"source": doc.source})
+            chunks = chunk_document(
+                doc,
+                embedder.count_tokens_batch,
+                settings.chunk_tokens,
+                settings.chunk_overlap_sentences,
+                settings.embed_title,
+            )
+            to_embed.append((doc, chunks))
+
+        total = sum(len(chunks) for _, chunks in to_embed)
+        done = 0
+        vectors = store.vector_store(collection)
+        for doc, chunks in to_embed:
+            nodes = [chunk_to_node(c, settings.embed_title) for c in chunks]
+            step = max(settings.embed_batch_size * 8, 32)
+            for first in range(0, len(nodes), step):
+                batch = nodes[first : first + step]
+                embeddings = embedder.encode([c.embed_text for c in chunks[first : first + step]])
+                for node, vector in zip(batch, embeddings, strict=True):
+                    node.embedding = vector.tolist()
+                vectors.add(batch)
+                done += len(batch)
+                if progress:
+                    progress(done, total, "embedding")
+            report.files_embedded.append(doc.source)
+            files_manifest[doc.source] = _file_entry(doc, len(chunks))
+            report.chunks_embedded += len(chunks)
+
+        report.chunks = _write_sidecars(building, collection, documents, settings)
+        manifest = {
+            "format": store.FORMAT,
+            "fingerprint": fp,
+            "shape": settings.shape(),
+            "chromadb_version": store.chromadb_version(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "chunk_count": report.chunks,
+            "files": files_manifest,
+            "skipped": [list(s) for s in skipped],
+        }
+        (building / store.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        del collection, old_collection, vectors
+        final = store.publish(index_dir, building)
+        store.clean_leftovers(index_dir)
+        report.generation = final.name
+        report.published = True
+        report.files_indexed = len(documents)
+        report.seconds = time.perf_counter() - started
+        return report
+    finally:
+        lock.release()
+
+
+def _previous(index_dir: Path, fp: str) -> store.Generation | None:
+    """The published generation, if its vectors may be reused."""
+    try:
+        return store.open_current(index_dir, fp)
+    except (IndexNotFoundError, IndexIncompatibleError):
+        return None  # nothing to reuse: build from scratch
+
+
+def _file_entry(doc: Document, chunks: int) -> dict[str, Any]:
+    return {
+        "sha256": doc.sha256,
+        "chunks": chunks,
+        "kind": doc.kind,
+        "title": doc.meta.title,
+        "outlet": doc.meta.outlet,
+    }
+
+
+def _write_sidecars(
+    building: Path, collection: Any, documents: list[Document], settings: Settings
+) -> int:
+    """The BM25 index over every stored passage, and the articles' texts."""
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    from rag.nodes import node_to_chunk
+
+    records = store.all_records(collection)
+    nodes = []
+    for node_id, text, metadata in zip(
+        records["ids"], records["documents"], records["metadatas"], strict=True
+    ):
+        from llama_index.core.schema import TextNode
+
+        probe = TextNode(id_=node_id, text=text, metadata=dict(metadata))
+        chunk = node_to_chunk(probe)
+        nodes.append(chunk_to_node(chunk, settings.embed_title))
+    nodes.sort(key=lambda n: (n.metadata["source"], n.metadata["char_start"]))
+    bm25 = BM25Retriever.from_defaults(
+        nodes=nodes, similarity_top_k=min(settings.candidates, len(nodes)), language="english"
+    )
+    bm25_dir = building / "bm25"
+    bm25_dir.mkdir()
+    bm25.persist(str(bm25_dir), show_progress=False)
+    with (building / "documents.jsonl").open("w", encoding="utf-8") as handle:
+        for doc in documents:
+            row = {
+                "source": doc.source,
+                "sha256": doc.sha256,
+                "kind": doc.kind,
+                "meta": asdict(doc.meta),
+                "labels": list(doc.labels),
+                "text": doc.text,
+            }
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(nodes)
+
+
+def remove_index(index_dir: Path) -> None:
+    """Delete every generation (under the lock)."""
+    lock = store.writer_lock(index_dir)
+    try:
+        for path in index_dir.glob("g-*"):
+            shutil.rmtree(path, ignore_errors=True)
+        (index_dir / store.CURRENT).unlink(missing_ok=True)
+    finally:
+        lock.release()

@@ -1,0 +1,125 @@
+"""Hybrid retrieval over one published generation: dense (Chroma) + BM25, fused by RRF."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rag import store
+from rag.documents import Chunk
+from rag.embed import MiniLM, as_llama_embedding
+from rag.nodes import node_to_chunk
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk: Chunk
+    dense: float | None  # cosine similarity, when the dense retriever found it
+    bm25: float | None  # BM25 score, when BM25 found it
+    fused: float  # reciprocal-rank fusion score (the ranking used)
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    query_vector: Any
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Reciprocal-rank fusion: sum of 1/(k + rank) over the rankings an id is in."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+class Retriever:
+    """Opens a generation once; ``retrieve`` is then cheap and thread-safe."""
+
+    def __init__(self, generation: store.Generation, embedder: MiniLM) -> None:
+        from llama_index.core import VectorStoreIndex
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        self.generation = generation
+        self.embedder = embedder
+        self.collection = store.open_collection(generation.path)
+        self._index = VectorStoreIndex.from_vector_store(
+            store.vector_store(self.collection), embed_model=as_llama_embedding(embedder)
+        )
+        self._bm25 = BM25Retriever.from_persist_dir(
+            str(generation.path / "bm25"), show_progress=False
+        )
+        self._lock = threading.Lock()  # bm25s is not documented as thread-safe
+        self.size = int(generation.manifest["chunk_count"])
+
+    # -- statistics for the answerer -------------------------------------------
+    def document_frequency(self) -> tuple[dict[str, int], int]:
+        """Stemmed term → number of passages containing it; and the passage count."""
+        model = self._bm25.bm25
+        indptr = model.scores["indptr"]
+        counts = {
+            term: int(indptr[i + 1] - indptr[i])
+            for term, i in model.vocab_dict.items()
+            if i + 1 < len(indptr)
+        }
+        return counts, int(model.scores["num_docs"])
+
+    @property
+    def stemmer(self) -> Any:
+        return self._bm25.stemmer
+
+    # -- retrieval -----------------------------------------------------------------
+    def retrieve(
+        self,
+        question: str,
+        k: int = 5,
+        candidates: int = 20,
+        rrf_k: int = 60,
+        mode: Mode = "hybrid",
+    ) -> Retrieval:
+        from llama_index.core.schema import QueryBundle
+
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        vector = self.embedder.encode([question])[0]
+        timings["embed"] = (time.perf_counter() - started) * 1000
+        bundle = QueryBundle(query_str=question, embedding=vector.tolist())
+        top = min(candidates, self.size)
+
+        dense: list[Any] = []
+        if mode in ("hybrid", "dense"):
+            started = time.perf_counter()
+            dense = self._index.as_retriever(similarity_top_k=top).retrieve(bundle)
+            timings["dense"] = (time.perf_counter() - started) * 1000
+        sparse: list[Any] = []
+        if mode in ("hybrid", "bm25"):
+            started = time.perf_counter()
+            with self._lock:
+                self._bm25.similarity_top_k = top
+                sparse = [hit for hit in self._bm25.retrieve(bundle) if hit.score > 0]
+            timings["bm25"] = (time.perf_counter() - started) * 1000
+
+        nodes = {hit.node.node_id: hit.node for hit in sparse}
+        nodes.update({hit.node.node_id: hit.node for hit in dense})
+        # Chroma reports exp(-distance) and distance = 1 - cosine in a cosine space.
+        dense_scores = {h.node.node_id: 1.0 + math.log(max(h.score, 1e-12)) for h in dense}
+        bm25_scores = {h.node.node_id: float(h.score) for h in sparse}
+        fused = rrf([[h.node.node_id for h in dense], [h.node.node_id for h in sparse]], rrf_k)
+        ranked = sorted(fused, key=lambda key: (-fused[key], key))[:k]
+        passages = [
+            Passage(
+                chunk=node_to_chunk(nodes[key]),
+                dense=dense_scores.get(key),
+                bm25=bm25_scores.get(key),
+                fused=fused[key],
+            )
+            for key in ranked
+        ]
+        return Retrieval(passages=passages, query_vector=vector, timings_ms=timings)

@@ -1,0 +1,225 @@
+"""The index on disk: generations, the CURRENT pointer, the writer lock, and Chroma.
+
+The only module that imports chromadb. Layout::
+
+    index/
+      CURRENT                  name of the published generation (swapped atomically)
+      .lock                    the writer lock (one ingest at a time)
+      g-<time>-<rand>/         one generation
+        chroma/                Chroma persistent store (collection "chunks")
+        bm25/                  the persisted BM25 index
+        documents.jsonl        every indexed article: text, line labels, metadata
+        manifest.json          fingerprint, chromadb version, per-file hashes, counts
+      g-...building/           a generation being built (never served)
+
+Two Chroma writers at once silently corrupt stored embeddings, so every write
+happens under the lock, and readers only ever open a published generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IndexIncompatibleError, IndexLockedError, IndexNotFoundError
+
+COLLECTION = "chunks"
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+FORMAT = 1
+
+
+def chromadb_version() -> str:
+    from importlib.metadata import version
+
+    return version("chromadb")
+
+
+def fingerprint(shape: dict[str, object]) -> str:
+    """What decides the vectors and passages: embedder files, chunking, cleaning."""
+    from rag.chunk import CHUNKER_VERSION
+    from rag.clean import CLEANER_VERSION
+    from rag.embed import MODEL_ID, MODEL_SHA256, TOKENIZER_SHA256
+
+    payload = {
+        "model": MODEL_ID,
+        "model_sha256": MODEL_SHA256,
+        "tokenizer_sha256": TOKENIZER_SHA256,
+        "cleaner": CLEANER_VERSION,
+        "chunker": CHUNKER_VERSION,
+        **shape,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# -- the writer lock ----------------------------------------------------------
+
+
+def writer_lock(index_dir: Path) -> Any:
+    """Hold this while writing; a second writer fails at once."""
+    from filelock import FileLock, Timeout
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / ".lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexLockedError(
+            f"another ingest is writing to {index_dir} right now; wait for it to finish "
+            "and run the command again"
+        ) from None
+    return lock
+
+
+# -- generations --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Generation:
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def fingerprint(self) -> str:
+        return str(self.manifest["fingerprint"])
+
+
+def current_name(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+
+
+def open_current(index_dir: Path, expected_fingerprint: str | None = None) -> Generation:
+    """The published generation, refusing one this code must not read."""
+    name = current_name(index_dir)
+    if name is None or not (index_dir / name / MANIFEST).is_file():
+        raise IndexNotFoundError(f"no index in {index_dir}; build it with: python -m rag.ingest")
+    generation = Generation(index_dir / name, read_manifest(index_dir / name))
+    check_compatible(generation.manifest, expected_fingerprint)
+    return generation
+
+
+def check_compatible(manifest: dict[str, Any], expected_fingerprint: str | None) -> None:
+    fix = "rebuild it with: python -m rag.ingest"
+    if manifest.get("format") != FORMAT:
+        raise IndexIncompatibleError(f"the index has an unknown layout; {fix}")
+    if manifest.get("chromadb_version") != chromadb_version():
+        raise IndexIncompatibleError(
+            f"the index was written by chromadb {manifest.get('chromadb_version')} and this "
+            f"is chromadb {chromadb_version()}; {fix}"
+        )
+    if expected_fingerprint and manifest.get("fingerprint") != expected_fingerprint:
+        raise IndexIncompatibleError(
+            "the index was built with other embedding/chunking settings "
+            f"({manifest.get('fingerprint')} ≠ {expected_fingerprint}); {fix}"
+        )
+
+
+def new_generation_dir(index_dir: Path) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    path = index_dir / f"g-{stamp}-{secrets.token_hex(3)}.building"
+    path.mkdir(parents=True)
+    return path
+
+
+def publish(index_dir: Path, building: Path) -> Path:
+    """Rename the finished generation and point CURRENT at it, atomically."""
+    final = building.with_name(building.name.removesuffix(".building"))
+    os.replace(building, final)
+    tmp = index_dir / f"{CURRENT}.tmp"
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(final.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    return final
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def clean_leftovers(index_dir: Path, keep: int = 1) -> list[str]:
+    """Remove unfinished generations and all but ``keep`` older published ones.
+
+    Call only under the writer lock. Readers that still hold an old generation
+    open keep working on Linux until they close it.
+    """
+    current = current_name(index_dir)
+    removed: list[str] = []
+    published = sorted(
+        (p for p in index_dir.glob("g-*") if p.is_dir() and not p.name.endswith(".building")),
+        key=lambda p: p.name,
+    )
+    older = [p for p in published if p.name != current]
+    for path in list(index_dir.glob("g-*.building")) + older[: max(0, len(older) - keep)]:
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path.name)
+    return removed
+
+
+# -- Chroma ---------------------------------------------------------------------
+
+
+def open_collection(generation_path: Path, create: bool = False) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=str(generation_path / "chroma"),
+        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+    )
+    if create:
+        # embedding_function=None: chroma's default one downloads a model from S3.
+        return client.create_collection(
+            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+    return client.get_collection(COLLECTION, embedding_function=None)
+
+
+def vector_store(collection: Any) -> Any:
+    """llama-index's view of a Chroma collection."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    return ChromaVectorStore(chroma_collection=collection)
+
+
+def copy_records(source: Any, target: Any, where: dict[str, Any]) -> int:
+    """Copy stored vectors unchanged (no re-embedding) between collections."""
+    got = source.get(where=where, include=["embeddings", "documents", "metadatas"])
+    if not got["ids"]:
+        return 0
+    target.add(
+        ids=got["ids"],
+        embeddings=got["embeddings"],
+        documents=got["documents"],
+        metadatas=got["metadatas"],
+    )
+    return len(got["ids"])
+
+
+def all_records(collection: Any) -> dict[str, Any]:
+    return collection.get(include=["documents", "metadatas"])

@@ -1,0 +1,57 @@
+"""Shared fixtures. Every test runs with a clean environment and its own cwd, so a
+developer's .env or exported keys never leak in (httpx's clean_environ)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in list(os.environ):
+        if key.startswith(("RAG_", "OPENAI_")):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The seeds indexed once per test session: (seeds_dir, index_dir). Read-only."""
+    import rag  # noqa: F401
+    from rag.config import Settings
+    from rag.indexing import build_index
+
+    base = tmp_path_factory.mktemp("shared")
+    seeds = base / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    index = base / "index"
+    build_index(Settings(seeds_dir=seeds, index_dir=index))
+    return seeds, index
+
+
+def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            cwd: Path | None = None, timeout: float = 120):
+    import subprocess
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, *args], input=stdin, capture_output=True, text=True,
+        env=full_env, cwd=cwd, timeout=timeout,
+    )

@@ -1,0 +1,198 @@
+"""Real Chroma on disk, real embedder, real files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag import store
+from rag.config import Settings
+from rag.embed import MAX_TOKENS, MiniLM
+from rag.engine import Engine
+from rag.errors import IndexIncompatibleError, IndexLockedError, NoArticlesError
+from rag.indexing import build_index
+
+
+def settings(seeds: Path, index: Path, **extra) -> Settings:
+    return Settings(seeds_dir=seeds, index_dir=index, **extra)
+
+
+def test_round_trip_answers_with_a_citation_whose_span_holds_the_quote(built_index) -> None:
+    seeds, index = built_index
+    engine = Engine(settings(seeds, index))
+    answer = engine.ask("Does Microsoft own shares in Mistral?")
+    assert not answer.refused
+    assert answer.citations
+    for citation in answer.citations:
+        text = (seeds / citation.source).read_text(encoding="utf-8")
+        assert text[citation.char_start : citation.char_end] == citation.quote
+        lines = text.split("\n")[citation.line_start - 1 : citation.line_end]
+        assert citation.quote in "\n".join(lines)
+        assert f"[{citation.n}]" in answer.text
+    assert any("shares" in c.quote or "equity" in c.quote for c in answer.citations)
+
+
+def test_no_stored_passage_is_truncated_by_the_embedder(built_index) -> None:
+    seeds, index = built_index
+    generation = store.open_current(index)
+    collection = store.open_collection(generation.path)
+    records = store.all_records(collection)
+    counter = MiniLM()
+    counts = counter.count_tokens_batch(records["documents"])
+    assert len(counts) == generation.manifest["chunk_count"] > 5
+    assert max(counts) <= MAX_TOKENS
+    # and every passage is the exact slice of its file that its metadata says
+    for text, meta in zip(records["documents"], records["metadatas"], strict=True):
+        body = (seeds / meta["source"]).read_text(encoding="utf-8")
+        assert body[meta["char_start"] : meta["char_end"]] == text
+
+
+def test_boilerplate_is_never_indexed(built_index) -> None:
+    _, index = built_index
+    generation = store.open_current(index)
+    text = " ".join(store.all_records(store.open_collection(generation.path))["documents"])
+    for noise in ("Hot Picks Today", "Post Disclaimer", "Read Full Article", "Related posts",
+                  "Virtual Shaman", "Manisha Patel"):
+        assert noise not in text
+
+
+def test_unanswerable_questions_get_the_fixed_refusal(built_index) -> None:
+    from rag.cite import REFUSAL
+
+    engine = Engine(settings(*built_index))
+    for question in ("What is the capital of Peru?", "How many employees does Mistral have?"):
+        answer = engine.ask(question)
+        assert answer.refused and answer.text == REFUSAL and answer.citations == []
+        assert answer.passages  # the closest passages are still shown
+
+
+def test_incremental_ingest_embeds_only_what_changed(seeds_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = build_index(settings(seeds_copy, index))
+    assert first.published and first.chunks_embedded == first.chunks
+
+    counting = MiniLM()
+    again = build_index(settings(seeds_copy, index), embedder=counting)
+    assert not again.published and counting.texts_embedded == 0
+    assert again.generation == first.generation
+
+    changed = seeds_copy / "002_853ff7962201d64c.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace(
+        "Mustafa Suleyman", "Mustafa Suleyman (a test edit)"), encoding="utf-8")
+    (seeds_copy / "004_3ca911a4c31bdd1a.txt").unlink()
+    update = build_index(settings(seeds_copy, index), embedder=counting)
+    assert update.published
+    assert update.files_embedded == ["002_853ff7962201d64c.txt"]
+    assert update.files_removed == ["004_3ca911a4c31bdd1a.txt"]
+    assert counting.texts_embedded == update.chunks_embedded > 0
+
+    generation = store.open_current(index)
+    records = store.all_records(store.open_collection(generation.path))
+    sources = {m["source"] for m in records["metadatas"]}
+    assert "004_3ca911a4c31bdd1a.txt" not in sources
+    assert any("(a test edit)" in d for d in records["documents"])
+    assert not any(
+        "Mustafa Suleyman, signals" in d for d in records["documents"]
+    )  # the old version of the changed file is gone
+    assert len(records["ids"]) == generation.manifest["chunk_count"]
+
+
+def test_other_settings_mean_a_new_index_not_a_mixed_one(built_index, tmp_path: Path) -> None:
+    seeds, index = built_index
+    with pytest.raises(IndexIncompatibleError, match="rag.ingest"):
+        Engine(settings(seeds, index, chunk_tokens=128))
+    other = tmp_path / "index2"
+    build_index(settings(seeds, other))
+    report = build_index(settings(seeds, other, chunk_tokens=128))
+    assert report.published and report.files_reused == []  # rebuilt, nothing reused
+    assert Engine(settings(seeds, other, chunk_tokens=128)).ask("Who is the CEO of Mistral?")
+
+
+def test_bad_files_are_reported_and_good_ones_kept(seeds_copy: Path, tmp_path: Path) -> None:
+    (seeds_copy / "bad_utf8.txt").write_bytes(b"Caf\xe9 au lait \xff\xfe is not UTF-8.")
+    (seeds_copy / "empty.txt").write_text("")
+    (seeds_copy / "blank.md").write_text("   \n\n  \n")
+    (seeds_copy / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    (seeds_copy / "huge.txt").write_text("word " * 300_000)
+    (seeds_copy / "notes.docx").write_bytes(b"PK\x03\x04")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("A secret sentence that must never be indexed by anyone at all.")
+    (seeds_copy / "link.txt").symlink_to(outside)
+    unreadable = seeds_copy / "unreadable.txt"
+    unreadable.write_text("Microsoft said something nobody may read in this test file.")
+    unreadable.chmod(0)
+    report = build_index(settings(seeds_copy, tmp_path / "index", max_file_bytes=1_000_000))
+    reasons = dict(report.skipped)
+    assert "invalid UTF-8" in reasons["bad_utf8.txt"]
+    assert "empty" in reasons["empty.txt"] and "empty" in reasons["blank.md"]
+    assert "binary" in reasons["binary.txt"]
+    assert "too large" in reasons["huge.txt"]
+    assert "unsupported" in reasons["notes.docx"]
+    assert "outside" in reasons["link.txt"]
+    if os.geteuid() != 0:  # root reads any file
+        assert "unreadable" in reasons["unreadable.txt"]
+    assert report.files_indexed >= 5
+    clean = build_index(settings(Path(__file__).resolve().parents[2] / "seeds",
+                                 tmp_path / "clean"))
+    generation = store.open_current(tmp_path / "index")
+    stored = store.all_records(store.open_collection(generation.path))
+    good = [m for m in stored["metadatas"] if m["source"] != "unreadable.txt"]
+    assert len(good) == clean.chunks
+    assert not any("secret sentence" in d for d in stored["documents"])
+
+
+def test_an_empty_seeds_folder_is_a_usage_error_and_leaves_the_index(built_index, tmp_path):
+    _, index = built_index
+    before = store.current_name(index)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NoArticlesError) as caught:
+        build_index(settings(empty, index))
+    assert caught.value.exit_code == 2
+    assert store.current_name(index) == before
+
+
+def test_a_second_writer_is_refused_at_once(seeds_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    lock = store.writer_lock(index)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(IndexLockedError, match="another ingest"):
+            build_index(settings(seeds_copy, index))
+        assert time.perf_counter() - started < 2
+    finally:
+        lock.release()
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(settings(seeds_copy, index))
+    published = store.current_name(index)
+    for i in range(40):  # enough new text that the ingest runs for a while
+        (seeds_copy / f"extra_{i}.txt").write_text(
+            " ".join(f"Extra article {i} sentence {j} says Microsoft did thing {j}."
+                     for j in range(200)), encoding="utf-8")
+    env = {**os.environ, "RAG_SEEDS_DIR": str(seeds_copy), "RAG_INDEX_DIR": str(index)}
+    proc = subprocess.Popen([sys.executable, "-m", "rag.ingest"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(index.glob("g-*.building")):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert store.current_name(index) == published
+    answer = Engine(settings(seeds_copy, index)).ask("Who is the CEO of Mistral?")
+    assert "Mensch" in answer.text
+    report = build_index(settings(seeds_copy, index))
+    assert report.published and report.files_indexed == 45
+    assert not list(index.glob("g-*.building"))

@@ -1,0 +1,32 @@
+import pytest
+
+from rag.extractive import answer_type, entities, has_type, key_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did Microsoft invest in OpenAI in 2019?", "number"),
+        ("How many employees does Mistral have?", "number"),
+        ("When did Microsoft first invest in OpenAI?", "date"),
+        ("Who is the CEO of Mistral?", "name"),
+        ("Where is Mistral based?", "place"),
+        ("Does Microsoft own shares in Mistral?", None),
+    ],
+)
+def test_answer_type(question: str, kind: str | None) -> None:
+    assert answer_type(question) == kind
+
+
+def test_type_checks() -> None:
+    assert has_type("number", "Microsoft invested $13bn into OpenAI.")
+    assert not has_type("number", "Arthur Mensch is the co-founder and CEO of Mistral.")
+    assert has_type("date", "In 2019, Microsoft announced it would invest.")
+    assert has_type("name", "The deal was signed by Brad Smith.")
+
+
+def test_key_terms_and_entities() -> None:
+    assert key_terms("Does Microsoft own shares in Mistral?") == ["microsoft", "own", "shares",
+                                                                   "mistral"]
+    assert entities("What is the capital of Peru?") == ["peru"]
+    assert entities("Does Microsoft own shares in Mistral?") == ["microsoft", "mistral"]
