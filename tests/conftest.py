@@ -45,13 +45,23 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return seeds, index
 
 
-def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 120):
+def run_cli(
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+):
     import subprocess
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, *args], input=stdin, capture_output=True, text=True,
-        env=full_env, cwd=cwd, timeout=timeout,
+        [sys.executable, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
     )

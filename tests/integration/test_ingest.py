@@ -57,8 +57,14 @@ def test_boilerplate_is_never_indexed(built_index) -> None:
     _, index = built_index
     generation = store.open_current(index)
     text = " ".join(store.all_records(store.open_collection(generation.path))["documents"])
-    for noise in ("Hot Picks Today", "Post Disclaimer", "Read Full Article", "Related posts",
-                  "Virtual Shaman", "Manisha Patel"):
+    for noise in (
+        "Hot Picks Today",
+        "Post Disclaimer",
+        "Read Full Article",
+        "Related posts",
+        "Virtual Shaman",
+        "Manisha Patel",
+    ):
         assert noise not in text
 
 
@@ -83,8 +89,12 @@ def test_incremental_ingest_embeds_only_what_changed(seeds_copy: Path, tmp_path:
     assert again.generation == first.generation
 
     changed = seeds_copy / "002_853ff7962201d64c.txt"
-    changed.write_text(changed.read_text(encoding="utf-8").replace(
-        "Mustafa Suleyman", "Mustafa Suleyman (a test edit)"), encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace(
+            "Mustafa Suleyman", "Mustafa Suleyman (a test edit)"
+        ),
+        encoding="utf-8",
+    )
     (seeds_copy / "004_3ca911a4c31bdd1a.txt").unlink()
     update = build_index(settings(seeds_copy, index), embedder=counting)
     assert update.published
@@ -138,8 +148,7 @@ def test_bad_files_are_reported_and_good_ones_kept(seeds_copy: Path, tmp_path: P
     if os.geteuid() != 0:  # root reads any file
         assert "unreadable" in reasons["unreadable.txt"]
     assert report.files_indexed >= 5
-    clean = build_index(settings(Path(__file__).resolve().parents[2] / "seeds",
-                                 tmp_path / "clean"))
+    clean = build_index(settings(Path(__file__).resolve().parents[2] / "seeds", tmp_path / "clean"))
     generation = store.open_current(tmp_path / "index")
     stored = store.all_records(store.open_collection(generation.path))
     good = [m for m in stored["metadatas"] if m["source"] != "unreadable.txt"]
@@ -179,11 +188,18 @@ def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
     published = store.current_name(index)
     for i in range(40):  # enough new text that the ingest runs for a while
         (seeds_copy / f"extra_{i}.txt").write_text(
-            " ".join(f"Extra article {i} sentence {j} says Microsoft did thing {j}."
-                     for j in range(200)), encoding="utf-8")
+            " ".join(
+                f"Extra article {i} sentence {j} says Microsoft did thing {j}." for j in range(200)
+            ),
+            encoding="utf-8",
+        )
     env = {**os.environ, "RAG_SEEDS_DIR": str(seeds_copy), "RAG_INDEX_DIR": str(index)}
-    proc = subprocess.Popen([sys.executable, "-m", "rag.ingest"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.ingest"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and not list(index.glob("g-*.building")):
         time.sleep(0.05)

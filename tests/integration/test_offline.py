@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import run_cli
 
-GUARD = r'''
+GUARD = r"""
 import socket, sys
 _real = socket.socket.connect
 ATTEMPTS = []
@@ -28,7 +28,7 @@ def getaddrinfo(host, *args, **kwargs):
         raise socket.gaierror("dns blocked by test")
     return _real_getaddrinfo(host, *args, **kwargs)
 socket.getaddrinfo = getaddrinfo
-'''
+"""
 
 
 def test_ingest_and_ask_make_no_outside_connection(tmp_path: Path) -> None:
@@ -37,8 +37,17 @@ def test_ingest_and_ask_make_no_outside_connection(tmp_path: Path) -> None:
     (site / "sitecustomize.py").write_text(GUARD)
     seeds = Path(__file__).resolve().parents[2] / "seeds"
     env = {"PYTHONPATH": str(site), "HOME": str(tmp_path)}
-    result = run_cli("-m", "rag.ask", "--seeds", str(seeds), "--index", str(tmp_path / "ix"),
-                     "--json", "Does Microsoft own shares in Mistral?", env=env)
+    result = run_cli(
+        "-m",
+        "rag.ask",
+        "--seeds",
+        str(seeds),
+        "--index",
+        str(tmp_path / "ix"),
+        "--json",
+        "Does Microsoft own shares in Mistral?",
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert "BLOCKED" not in result.stderr
     assert json.loads(result.stdout)["citations"]

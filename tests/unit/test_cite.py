@@ -4,7 +4,10 @@ from rag.engine import Conversation
 
 def test_markers_pointing_nowhere_are_removed() -> None:
     text = "Microsoft invested $1 billion [1]. It owns no shares [7][2]."
-    assert strip_invalid_markers(text, {1, 2}) == "Microsoft invested $1 billion [1]. It owns no shares [2]."
+    assert (
+        strip_invalid_markers(text, {1, 2})
+        == "Microsoft invested $1 billion [1]. It owns no shares [2]."
+    )
     assert markers_in(text) == [1, 7, 2]
 
 

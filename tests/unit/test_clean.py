@@ -13,7 +13,8 @@ def test_labels_match_the_hand_checked_fixture(name: str) -> None:
     lines = (SEEDS / name).read_text(encoding="utf-8").split("\n")
     expected = (LABELS / f"{name}.labels").read_text().split("\n")[: len(lines)]
     got = list(clean_lines(lines).labels)
-    diffs = [(i + 1, e, g, lines[i][:50]) for i, (e, g) in enumerate(zip(expected, got)) if e != g]
+    pairs = enumerate(zip(expected, got, strict=True))
+    diffs = [(i + 1, e, g, lines[i][:50]) for i, (e, g) in pairs if e != g]
     assert not diffs
 
 
@@ -52,8 +53,16 @@ def test_an_unseen_layout_is_cleaned_by_shape() -> None:
     ]
     cleaned = clean_lines(lines)
     assert cleaned.labels == (
-        "boilerplate", "title", "blank", "body", "boilerplate", "boilerplate", "boilerplate",
-        "body", "meta", "meta",
+        "boilerplate",
+        "title",
+        "blank",
+        "body",
+        "boilerplate",
+        "boilerplate",
+        "boilerplate",
+        "body",
+        "meta",
+        "meta",
     )
     assert cleaned.meta.byline == "Jane Doe"
     assert cleaned.meta.outlet == "Example News"

@@ -26,7 +26,11 @@ def test_type_checks() -> None:
 
 
 def test_key_terms_and_entities() -> None:
-    assert key_terms("Does Microsoft own shares in Mistral?") == ["microsoft", "own", "shares",
-                                                                   "mistral"]
+    assert key_terms("Does Microsoft own shares in Mistral?") == [
+        "microsoft",
+        "own",
+        "shares",
+        "mistral",
+    ]
     assert entities("What is the capital of Peru?") == ["peru"]
     assert entities("Does Microsoft own shares in Mistral?") == ["microsoft", "mistral"]

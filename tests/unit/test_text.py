@@ -4,8 +4,12 @@ from rag.text import LineIndex, sentence_spans
 def test_sentences_split_on_terminal_punctuation_only() -> None:
     text = "Mr. Smith paid $2.5bn. The U.S. deal closed. “Is it done?” he asked. Yes"
     got = [text[s:e] for s, e in sentence_spans(text)]
-    assert got == ["Mr. Smith paid $2.5bn.", "The U.S. deal closed.", "“Is it done?” he asked.",
-                   "Yes"]
+    assert got == [
+        "Mr. Smith paid $2.5bn.",
+        "The U.S. deal closed.",
+        "“Is it done?” he asked.",
+        "Yes",
+    ]
 
 
 def test_spans_never_cross_lines_and_are_trimmed() -> None:

@@ -1,0 +1,1 @@
+"""The browser chat (Gradio). Not built yet: see the browser-chat issue."""
