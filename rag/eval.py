@@ -1,0 +1,227 @@
+"""``python -m rag.eval [--gold PATH]``: retrieval and answer quality on a gold set.
+
+Reports, for hybrid, BM25-only and dense-only retrieval in one run: passage
+hit@1 / hit@5 / MRR, citation hit (right file) and citation line hit (a
+citation whose span covers an evidence line), key-fact match, refusal accuracy
+and false-refusal rate. Questions are split in two halves (alternating by id
+within answerable and unanswerable); thresholds are calibrated on the
+``calibration`` half (``--calibrate``) and the ``held-out`` half is what to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.cli_common import add_location_flags, run
+
+PROG = "python -m rag.eval"
+MODES = ("hybrid", "bm25", "dense")
+
+
+@dataclass(frozen=True)
+class Gold:
+    id: str
+    q: str
+    answerable: bool
+    sources: list[str]
+    lines: dict[str, list[int]]
+    keywords: list[list[str]]
+    half: str
+
+
+def load_gold(path: Path) -> list[Gold]:
+    from rag.errors import ConfigError
+
+    rows: list[dict[str, Any]] = []
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append(json.loads(line))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"cannot read the gold file {path}: {err}") from None
+    for row in rows:
+        missing = {"id", "q", "answerable"} - row.keys()
+        if missing:
+            raise ConfigError(f"gold row {row.get('id', '?')} lacks {sorted(missing)}")
+    gold = []
+    for answerable in (True, False):
+        group = sorted(
+            (r for r in rows if bool(r["answerable"]) == answerable), key=lambda r: str(r["id"])
+        )
+        for i, r in enumerate(group):
+            gold.append(
+                Gold(
+                    str(r["id"]),
+                    r["q"],
+                    answerable,
+                    list(r.get("sources", [])),
+                    {k: list(v) for k, v in r.get("lines", {}).items()},
+                    [list(g) for g in r.get("keywords", [])],
+                    "calibration" if i % 2 == 0 else "held-out",
+                )
+            )
+    return gold
+
+
+def covers(gold: Gold, source: str, start: int, end: int) -> bool:
+    return any(start <= line <= end for line in gold.lines.get(source, []))
+
+
+def key_facts(gold: Gold, answer: str) -> bool:
+    text = answer.lower()
+    return all(any(alt.lower() in text for alt in group) for group in gold.keywords)
+
+
+def evaluate(rows: list[tuple[Gold, Any]]) -> dict[str, float]:
+    """Metrics from (gold, Answer) pairs."""
+    answerable = [(g, a) for g, a in rows if g.answerable]
+    unanswerable = [(g, a) for g, a in rows if not g.answerable]
+
+    def rank(g: Gold, a: Any) -> int | None:
+        for i, p in enumerate(a.passages, 1):
+            if covers(g, p["source"], p["line_start"], p["line_end"]):
+                return i
+        return None
+
+    def mean(values: list[float]) -> float:
+        return round(sum(values) / len(values), 3) if values else float("nan")
+
+    ranks = [rank(g, a) for g, a in answerable]
+    return {
+        "questions": len(rows),
+        "hit@1": mean([1.0 if r == 1 else 0.0 for r in ranks]),
+        "hit@5": mean([1.0 if r and r <= 5 else 0.0 for r in ranks]),
+        "mrr": mean([1.0 / r if r else 0.0 for r in ranks]),
+        "citation_hit": mean(
+            [1.0 if any(c.source in g.sources for c in a.citations) else 0.0 for g, a in answerable]
+        ),
+        "citation_line_hit": mean(
+            [
+                1.0
+                if any(covers(g, c.source, c.line_start, c.line_end) for c in a.citations)
+                else 0.0
+                for g, a in answerable
+            ]
+        ),
+        "key_fact": mean(
+            [1.0 if not a.refused and key_facts(g, a.text) else 0.0 for g, a in answerable]
+        ),
+        "refusal_accuracy": mean([1.0 if a.refused else 0.0 for _, a in unanswerable]),
+        "false_refusal": mean([1.0 if a.refused else 0.0 for _, a in answerable]),
+    }
+
+
+def calibrate(engine: Any, gold: list[Gold]) -> dict[str, float]:
+    """Grid-search the refusal thresholds on the calibration half (hybrid)."""
+    answerer = engine.extractive
+    cal = [g for g in gold if g.half == "calibration"]
+    retrievals = {g.id: engine.retrieve(g.q) for g in cal}
+    best: tuple[float, dict[str, float]] | None = None
+    grid = itertools.product(
+        [0.3, 0.4, 0.5, 0.6, 0.7], [0.2, 0.3, 0.35, 0.4, 0.5], [0.3, 0.4, 0.45, 0.5, 0.55, 0.6]
+    )
+    scored = {
+        g.id: answerer.score(g.q, retrievals[g.id].query_vector, retrievals[g.id].passages)
+        for g in cal
+    }
+    for cov, sim, score in grid:
+        answerer.min_coverage, answerer.min_similarity, answerer.min_score = cov, sim, score
+        rows = []
+        for g in cal:
+            chosen = answerer.select(scored[g.id])
+            text = " ".join(s.text for s in chosen)
+            rows.append((g.answerable, bool(chosen), key_facts(g, text) if chosen else False))
+        facts = sum(1 for a, answered, ok in rows if a and ok) / max(1, sum(r[0] for r in rows))
+        refusals = sum(1 for a, answered, _ in rows if not a and not answered) / max(
+            1, sum(1 for r in rows if not r[0])
+        )
+        objective = facts + refusals
+        if best is None or objective > best[0] + 1e-9:
+            best = (
+                objective,
+                {
+                    "min_coverage": cov,
+                    "min_similarity": sim,
+                    "min_score": score,
+                    "key_fact": round(facts, 3),
+                    "refusal_accuracy": round(refusals, 3),
+                },
+            )
+    assert best is not None
+    return best[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gold", default="eval/gold.jsonl", help="gold questions (JSONL)")
+    add_location_flags(parser)
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="search refusal thresholds on the calibration half"
+    )
+    parser.add_argument("--show", action="store_true", help="print each hybrid answer")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from rag.ask import _open_engine
+        from rag.config import load_settings
+
+        gold = load_gold(Path(args.gold))
+        engine = _open_engine(load_settings(seeds_dir=args.seeds, index_dir=args.index))
+        if args.calibrate:
+            print(json.dumps(calibrate(engine, gold), indent=1))
+            return 0
+        results: dict[str, dict[str, dict[str, float]]] = {}
+        for mode in MODES:
+            answers = [(g, engine.ask(g.q, mode=mode)) for g in gold]
+            if args.show and mode == "hybrid":
+                for g, a in answers:
+                    flag = "ok " if (a.refused != g.answerable) else "BAD"
+                    print(f"{flag} {g.id} {g.q}\n      -> {a.text[:150]}", file=sys.stderr)
+            results[mode] = {
+                half: evaluate([(g, a) for g, a in answers if half == "all" or g.half == half])
+                for half in ("held-out", "calibration", "all")
+            }
+        if args.json:
+            print(json.dumps(results, indent=1))
+        else:
+            print(format_table(results))
+        return 0
+
+    return run(body, PROG)
+
+
+def format_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    metrics = [
+        "hit@1",
+        "hit@5",
+        "mrr",
+        "citation_hit",
+        "citation_line_hit",
+        "key_fact",
+        "refusal_accuracy",
+        "false_refusal",
+    ]
+    out = []
+    for half in ("held-out", "calibration", "all"):
+        n = results["hybrid"][half]["questions"]
+        out.append(f"\n{half} ({n:.0f} questions)")
+        out.append("| metric | " + " | ".join(MODES) + " |")
+        out.append("|---|" + "---|" * len(MODES))
+        for metric in metrics:
+            out.append(
+                f"| {metric} | "
+                + " | ".join(f"{results[m][half][metric]:.3f}" for m in MODES)
+                + " |"
+            )
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
