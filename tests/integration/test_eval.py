@@ -1,0 +1,62 @@
+"""python -m rag.eval on a small gold file: it reads any file of the documented shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+
+def test_eval_reports_every_metric_for_every_retriever(built_index, tmp_path: Path) -> None:
+    seeds, index = built_index
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {
+            "id": "a1",
+            "q": "Who is the CEO of Mistral?",
+            "answerable": True,
+            "sources": ["000_1e069c046a7fec7f.txt"],
+            "lines": {"000_1e069c046a7fec7f.txt": [5]},
+            "keywords": [["Mensch"]],
+        },
+        {
+            "id": "a2",
+            "q": "How much did Microsoft invest in OpenAI in 2019?",
+            "answerable": True,
+            "sources": ["004_3ca911a4c31bdd1a.txt"],
+            "lines": {"004_3ca911a4c31bdd1a.txt": [4]},
+            "keywords": [["1 billion"]],
+        },
+        {"id": "u1", "q": "What is the capital of Peru?", "answerable": False},
+        {"id": "u2", "q": "Who won the 2018 FIFA World Cup?", "answerable": False},
+    ]
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = run_cli(
+        "-m",
+        "rag.eval",
+        "--gold",
+        str(gold),
+        "--seeds",
+        str(seeds),
+        "--index",
+        str(index),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert set(metrics) == {"hybrid", "bm25", "dense"}
+    everything = metrics["hybrid"]["all"]
+    assert everything["questions"] == 4
+    assert everything["key_fact"] == 1.0 and everything["refusal_accuracy"] == 1.0
+    assert everything["citation_line_hit"] == 1.0 and everything["false_refusal"] == 0.0
+
+
+def test_a_malformed_gold_file_is_a_usage_error(built_index, tmp_path: Path) -> None:
+    seeds, index = built_index
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "x"}\n')
+    result = run_cli(
+        "-m", "rag.eval", "--gold", str(gold), "--seeds", str(seeds), "--index", str(index)
+    )
+    assert result.returncode == 2 and "lacks" in result.stderr
