@@ -89,7 +89,7 @@ def _split_long(doc: Document, unit: _Unit, budget: int, count: Callable) -> lis
 def chunk_document(
     doc: Document,
     count_tokens: Callable[[list[str]], list[int]],
-    chunk_tokens: int = 200,
+    chunk_tokens: int = 96,
     overlap_sentences: int = 1,
     embed_title: bool = False,
 ) -> list[Chunk]:

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
         "minilm-int8", description="Embedding model (all-MiniLM-L6-v2 int8 ONNX, bundled)."
     )
     chunk_tokens: int = Field(
-        200, ge=32, le=256, description="Chunk size in the embedder's own tokens (max 256)."
+        96, ge=32, le=256, description="Chunk size in the embedder's own tokens (max 256)."
     )
     chunk_overlap_sentences: int = Field(
         1, ge=0, le=5, description="Sentences repeated from the previous chunk."
