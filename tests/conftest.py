@@ -65,3 +65,10 @@ def run_cli(
         cwd=cwd,
         timeout=timeout,
     )
+
+
+def run_rag(module: str, seeds: Path, index: Path, *args: str, **kwargs):
+    """``python -m rag.<module> --seeds S --index I ARGS`` in a new process."""
+    return run_cli(
+        "-m", f"rag.{module}", "--seeds", str(seeds), "--index", str(index), *args, **kwargs
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_rag
 
 KEYS = {
     "schema_version",
@@ -36,9 +36,7 @@ CITATION_KEYS = {
 
 def ask(built_index, *args: str, stdin: str | None = None):
     seeds, index = built_index
-    return run_cli(
-        "-m", "rag.ask", "--seeds", str(seeds), "--index", str(index), *args, stdin=stdin
-    )
+    return run_rag("ask", seeds, index, *args, stdin=stdin)
 
 
 def test_json_answer_has_every_key_and_true_spans(built_index) -> None:
@@ -96,15 +94,8 @@ def test_usage_errors_exit_2_with_a_message(built_index) -> None:
 
 def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
     seeds = Path(__file__).resolve().parents[2] / "seeds"
-    result = run_cli(
-        "-m",
-        "rag.ask",
-        "--seeds",
-        str(seeds),
-        "--index",
-        str(tmp_path / "ix"),
-        "--json",
-        "Does Microsoft own shares in Mistral?",
+    result = run_rag(
+        "ask", seeds, tmp_path / "ix", "--json", "Does Microsoft own shares in Mistral?"
     )
     assert result.returncode == 0, result.stderr
     assert "no index yet" in result.stderr
@@ -113,16 +104,7 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
 
 def test_an_incompatible_index_is_not_opened(built_index, tmp_path: Path) -> None:
     seeds, index = built_index
-    result = run_cli(
-        "-m",
-        "rag.ask",
-        "--seeds",
-        str(seeds),
-        "--index",
-        str(index),
-        "question",
-        env={"RAG_CHUNK_TOKENS": "100"},
-    )
+    result = run_rag("ask", seeds, index, "question", env={"RAG_CHUNK_TOKENS": "100"})
     assert result.returncode == 1
     assert "python -m rag.ingest" in result.stderr and result.stdout == ""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_rag
 
 
 def test_eval_reports_every_metric_for_every_retriever(built_index, tmp_path: Path) -> None:
@@ -32,17 +32,7 @@ def test_eval_reports_every_metric_for_every_retriever(built_index, tmp_path: Pa
         {"id": "u2", "q": "Who won the 2018 FIFA World Cup?", "answerable": False},
     ]
     gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    result = run_cli(
-        "-m",
-        "rag.eval",
-        "--gold",
-        str(gold),
-        "--seeds",
-        str(seeds),
-        "--index",
-        str(index),
-        "--json",
-    )
+    result = run_rag("eval", seeds, index, "--gold", str(gold), "--json")
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)
     assert set(metrics) == {"hybrid", "bm25", "dense"}
@@ -56,7 +46,5 @@ def test_a_malformed_gold_file_is_a_usage_error(built_index, tmp_path: Path) -> 
     seeds, index = built_index
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"id": "x"}\n')
-    result = run_cli(
-        "-m", "rag.eval", "--gold", str(gold), "--seeds", str(seeds), "--index", str(index)
-    )
+    result = run_rag("eval", seeds, index, "--gold", str(gold))
     assert result.returncode == 2 and "lacks" in result.stderr

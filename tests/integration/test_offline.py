@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_rag
 
 GUARD = r"""
 import socket, sys
@@ -37,16 +37,8 @@ def test_ingest_and_ask_make_no_outside_connection(tmp_path: Path) -> None:
     (site / "sitecustomize.py").write_text(GUARD)
     seeds = Path(__file__).resolve().parents[2] / "seeds"
     env = {"PYTHONPATH": str(site), "HOME": str(tmp_path)}
-    result = run_cli(
-        "-m",
-        "rag.ask",
-        "--seeds",
-        str(seeds),
-        "--index",
-        str(tmp_path / "ix"),
-        "--json",
-        "Does Microsoft own shares in Mistral?",
-        env=env,
+    result = run_rag(
+        "ask", seeds, tmp_path / "ix", "--json", "Does Microsoft own shares in Mistral?", env=env
     )
     assert result.returncode == 0, result.stderr
     assert "BLOCKED" not in result.stderr
