@@ -163,7 +163,7 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
 def _print_passages(
     out: TextIO, question: str, retrieval: Retrieval, engine: Engine, as_json: bool
 ) -> None:
-    from rag.engine import passage_dict
+    from rag.cite import passage_dict
 
     passages = [passage_dict(p) for p in retrieval.passages]
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote as url_quote
 
 from rag.documents import Chunk
@@ -59,6 +60,7 @@ class Answer:
     index_fingerprint: str | None
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    model: str | None = None  # the generative model that answered, if any
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -67,6 +69,7 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "backend": self.backend,
+            "model": self.model,
             "index_fingerprint": self.index_fingerprint,
             "citations": [c.to_dict() for c in self.citations],
             "passages": self.passages,
@@ -120,3 +123,94 @@ def file_link(seeds_dir: Path, citation: Citation) -> tuple[str, str]:
 def osc8(label: str, uri: str) -> str:
     """A terminal hyperlink (OSC 8); terminals without support show the label."""
     return f"\x1b]8;;{uri}\x1b\\{label}\x1b]8;;\x1b\\"
+
+
+def scores_of(passage: Any) -> dict[str, float | None]:
+    """A retrieved passage's scores, rounded for output."""
+
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+
+    return {"dense": r(passage.dense), "bm25": r(passage.bm25), "fused": r(passage.fused)}
+
+
+def passage_dict(passage: Any) -> dict[str, object]:
+    chunk = passage.chunk
+    return {
+        "source": chunk.source,
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "text": chunk.text,
+        "title": chunk.meta.title,
+        "scores": scores_of(passage),
+    }
+
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)]*)\)")
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,3}\])+)")
+_REFUSAL_KEY = "articles don't say"
+
+
+def _normal(text: str) -> str:
+    return text.lower().replace("’", "'").replace("do not", "don't")
+
+
+def finish_generated(
+    question: str,
+    raw: str,
+    sources: dict[int, Any],
+    backend: str,
+    model: str | None = None,
+    notices: list[str] | None = None,
+) -> Answer:
+    """Check a model's answer against the sources it was given.
+
+    Markers pointing at no given source are removed; links and images are reduced
+    to text; a sentence left without a citation is dropped (and said so in
+    ``notices``). Each cited number becomes a citation narrowed to the sentence of
+    its passage that shares most words with the sentences citing it.
+    """
+    from rag.text import sentence_spans, words
+
+    notices = list(notices or [])
+    passages = [passage_dict(p) for p in sources.values()]
+    text = _LINK.sub(r"\1", _IMAGE.sub("", raw)).strip()
+    text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
+    text = strip_invalid_markers(text, set(sources))
+    sentences = [text[s:e] for s, e in sentence_spans(" ".join(text.split()))] if text else []
+    kept = [s for s in sentences if markers_in(s)]
+    if len(kept) < len(sentences) and kept:
+        notices.append(f"dropped {len(sentences) - len(kept)} sentence(s) without a citation")
+    if not kept:
+        if text and _REFUSAL_KEY not in _normal(text):
+            notices.append("the model's answer cited none of the sources; shown as a refusal")
+        return Answer(
+            question, REFUSAL, True, backend, [], passages, None, notices=notices, model=model
+        )
+
+    citing: dict[int, list[str]] = {}
+    for sentence in kept:
+        for n in markers_in(sentence):
+            citing.setdefault(n, []).append(sentence)
+    citations = []
+    for n in sorted(citing):
+        passage = sources[n]
+        chunk = passage.chunk
+        asked = set(words(" ".join(citing[n])))
+        best = max(
+            chunk.sentences or [(0, len(chunk.text))],
+            key=lambda span: len(asked & set(words(chunk.text[span[0] : span[1]]))),
+        )
+        citations.append(span_citation(chunk, best[0], best[1], n, scores_of(passage)))
+    return Answer(
+        question,
+        " ".join(kept),
+        False,
+        backend,
+        citations,
+        passages,
+        None,
+        notices=notices,
+        model=model,
+    )

@@ -53,7 +53,10 @@ class Settings(BaseSettings):
     turn_timeout: float = Field(180.0, gt=0, description="Seconds for a whole answer.")
     max_retries: int = Field(1, ge=0, le=3, description="Retries on 429/5xx (one layer only).")
     max_tokens: int = Field(512, gt=0, description="Cap on generated tokens, always sent.")
-    temperature: float = Field(0.0, ge=0, le=2)
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    context_tokens: int = Field(
+        3000, ge=200, description="Budget (tiktoken tokens) for the passages sent to a model."
+    )
 
     # -- retrieval ---------------------------------------------------------
     k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag import store
-from rag.cite import REFUSAL, Answer, Citation, span_citation
+from rag.cite import REFUSAL, Answer, Citation, passage_dict, scores_of, span_citation
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
 from rag.extractive import ExtractiveAnswerer
-from rag.retrieve import Mode, Passage, Retrieval, Retriever
+from rag.retrieve import Mode, Retrieval, Retriever
 
 MAX_QUESTION_CHARS = 2000
 
@@ -33,25 +33,6 @@ class Conversation:
         if key not in self.numbers:
             self.numbers[key] = len(self.numbers) + 1
         return self.numbers[key]
-
-
-def passage_dict(passage: Passage) -> dict[str, object]:
-    chunk = passage.chunk
-    return {
-        "source": chunk.source,
-        "line_start": chunk.line_start,
-        "line_end": chunk.line_end,
-        "text": chunk.text,
-        "title": chunk.meta.title,
-        "scores": scores_of(passage),
-    }
-
-
-def scores_of(passage: Passage) -> dict[str, float | None]:
-    def r(x: float | None) -> float | None:
-        return None if x is None else round(x, 4)
-
-    return {"dense": r(passage.dense), "bm25": r(passage.bm25), "fused": r(passage.fused)}
 
 
 class Engine:

@@ -1,19 +1,361 @@
-"""Generative backends (OpenAI, OpenAI-compatible, local llama.cpp).
+"""Generative backends: OpenAI, any OpenAI-compatible endpoint, and a local llama.cpp server.
 
-Not built yet: choosing one is a configuration error that says so, rather than a
-silent fallback to another backend.
+The only module that imports openai or the local runtime (xllamacpp). One client on
+the openai SDK for all three (llama-index's OpenAI class rejects model names it does
+not know). Exactly one retry layer, ours: the SDK's own retries are off, so a
+``Retry-After`` longer than the turn deadline fails at once instead of sleeping.
+Three deadlines: connect, first token, whole turn.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from rag.cite import Answer, finish_generated
 from rag.config import Settings
-from rag.errors import ConfigError
+from rag.errors import (
+    ConfigError,
+    LLMError,
+    LLMResponseError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+)
+from rag.prompts import SYSTEM, render_user
+from rag.retrieve import Passage
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
 
 
-def make_generator(settings: Settings) -> Any:
-    raise ConfigError(
-        f"the {settings.llm!r} backend is not available in this release yet; "
-        "use the default extractive backend (--llm extractive)"
+@dataclass(frozen=True)
+class Deadlines:
+    connect: float
+    first_token: float
+    turn: float
+
+
+class ChatClient:
+    """Streams chat completions from one endpoint, with deadlines and one retry layer."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        api_key: str | None,
+        model: str | None,
+        deadlines: Deadlines,
+        max_retries: int = 1,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+    ) -> None:
+        import openai
+
+        self.base_url = base_url
+        self.deadlines = deadlines
+        self.max_retries = max_retries
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self._client = openai.OpenAI(
+            base_url=base_url,
+            # A local server needs no key, but the SDK insists on one.
+            api_key=api_key or "no-key",
+            max_retries=0,
+            timeout=openai.Timeout(
+                deadlines.turn,
+                connect=deadlines.connect,
+                read=min(deadlines.first_token, deadlines.turn),
+                write=deadlines.connect,
+                pool=deadlines.connect,
+            ),
+        )
+        self._model = model
+        self._model_lock = threading.Lock()
+
+    def __repr__(self) -> str:  # never the key
+        return f"ChatClient(base_url={self.base_url!r}, model={self._model!r})"
+
+    @property
+    def where(self) -> str:
+        return self.base_url or "the OpenAI API"
+
+    def model(self) -> str:
+        """The model to ask; an OpenAI-compatible server is asked for its first one."""
+        with self._model_lock:
+            if self._model is None:
+                models = self._call(lambda: list(self._client.models.list()), time.monotonic())
+                if not models:
+                    raise ConfigError(f"{self.where} serves no model; pass --model NAME")
+                self._model = models[0].id
+            return self._model
+
+    def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        """Content deltas of one chat completion."""
+        started = time.monotonic()
+        model = self.model()
+        response = self._call(
+            lambda: self._client.chat.completions.create(
+                model=model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                stream=True,
+            ),
+            started,
+        )
+        import openai
+
+        finish: str | None = None
+        try:
+            for chunk in response:
+                if time.monotonic() - started > self.deadlines.turn:
+                    raise LLMTimeoutError(
+                        f"{self.where} did not finish the answer within "
+                        f"{self.deadlines.turn:g} s (RAG_TURN_TIMEOUT)"
+                    )
+                if not chunk.choices:
+                    continue
+                choice = chunk.choices[0]
+                if choice.delta and choice.delta.content:
+                    yield choice.delta.content
+                finish = choice.finish_reason or finish
+            if finish is None:
+                # The SDK ends quietly when the connection drops; a complete
+                # stream always says why it stopped.
+                raise LLMUnavailableError(f"the stream from {self.where} ended mid-answer")
+        except openai.APITimeoutError:
+            raise LLMTimeoutError(
+                f"{self.where} stopped sending for {self.deadlines.first_token:g} s "
+                "(RAG_FIRST_TOKEN_TIMEOUT)"
+            ) from None
+        except (openai.APIConnectionError, openai.APIError) as err:
+            raise LLMUnavailableError(f"the connection to {self.where} broke: {err}") from None
+        finally:
+            response.close()
+
+    def _call(self, request: Any, started: float) -> Any:
+        """One request with our single retry layer, inside the turn deadline."""
+        import openai
+
+        attempt = 0
+        while True:
+            try:
+                return request()
+            except openai.APIConnectionError as err:
+                failure: LLMError = self._connection_error(err)
+                wait = 0.5
+            except openai.AuthenticationError:
+                raise LLMResponseError(
+                    f"{self.where} refused the API key: check OPENAI_API_KEY"
+                ) from None
+            except openai.NotFoundError as err:
+                raise LLMResponseError(
+                    f"{self.where} answered 404 ({_detail(err)}): check --model / RAG_MODEL "
+                    "and the base URL (it usually ends in /v1)"
+                ) from None
+            except openai.APIStatusError as err:
+                if err.status_code not in RETRYABLE:
+                    raise LLMResponseError(
+                        f"{self.where} answered {err.status_code}: {_detail(err)}"
+                    ) from None
+                failure = LLMResponseError(
+                    f"{self.where} answered {err.status_code} ({_detail(err)}); try again later"
+                )
+                wait = _retry_after(err.response.headers) or 0.5 * (attempt + 1)
+            attempt += 1
+            remaining = self.deadlines.turn - (time.monotonic() - started)
+            if attempt > self.max_retries or wait >= remaining:
+                raise failure
+            time.sleep(wait)
+
+    def _connection_error(self, err: Exception) -> LLMError:
+        import openai
+
+        if isinstance(err, openai.APITimeoutError):
+            return LLMTimeoutError(
+                f"{self.where} did not answer within {self.deadlines.first_token:g} s "
+                "(RAG_FIRST_TOKEN_TIMEOUT); is the server overloaded?"
+            )
+        return LLMUnavailableError(
+            f"cannot reach {self.where}: start the server, or fix --base-url / OPENAI_BASE_URL"
+        )
+
+
+def _detail(err: Any) -> str:
+    body = getattr(err, "body", None)
+    if isinstance(body, dict):
+        message = body.get("message") or (body.get("error") or {}).get("message")
+        if message:
+            return str(message)[:200]
+    return str(getattr(err, "message", err))[:200]
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = float(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 0 else None
+
+
+class GenerativeAnswerer:
+    """Prompt with numbered passages, generate, then keep only what is cited."""
+
+    def __init__(self, client: ChatClient, backend: str, context_tokens: int = 3000) -> None:
+        self.client = client
+        self.backend = backend
+        self.context_tokens = context_tokens
+
+    def __repr__(self) -> str:
+        return f"GenerativeAnswerer({self.backend!r}, {self.client!r})"
+
+    def answer(self, question: str, passages: list[Passage], conversation: Any) -> Answer:
+        final: Answer | None = None
+        for item in self.stream(question, passages, conversation):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(
+        self, question: str, passages: list[Passage], conversation: Any
+    ) -> Iterator[str | Answer]:
+        """Text deltas as they arrive, then the checked :class:`Answer` last."""
+        sources = self._sources(passages, conversation)
+        messages = [
+            {"role": "system", "content": SYSTEM},
+            {
+                "role": "user",
+                "content": render_user(
+                    question,
+                    [(n, p.chunk.meta.title or p.chunk.source, p.chunk.text) for n, p in sources],
+                ),
+            },
+        ]
+        parts: list[str] = []
+        notices: list[str] = []
+        try:
+            for delta in self.client.stream(messages):
+                parts.append(delta)
+                yield delta
+        except LLMError as err:
+            if not parts:
+                raise
+            notices.append(f"the answer was cut off ({err.message}); showing what arrived")
+        yield finish_generated(
+            question,
+            "".join(parts),
+            {n: p for n, p in sources},
+            backend=self.backend,
+            model=self.client.model(),
+            notices=notices,
+        )
+
+    def _sources(self, passages: list[Passage], conversation: Any) -> list[tuple[int, Passage]]:
+        """Number the passages (stable within the conversation), within a token budget."""
+        import tiktoken
+
+        encoding = tiktoken.get_encoding("cl100k_base")
+        chosen: list[tuple[int, Passage]] = []
+        used = 0
+        for passage in passages:
+            cost = len(encoding.encode(passage.chunk.text)) + 20
+            if chosen and used + cost > self.context_tokens:
+                break
+            used += cost
+            c = passage.chunk
+            chosen.append((conversation.number(c.source, c.char_start, c.char_end), passage))
+        return chosen
+
+
+# -- the local llama.cpp server -------------------------------------------------------
+
+
+class LocalServer:
+    """llama.cpp's OpenAI-compatible server, in this process, on 127.0.0.1."""
+
+    def __init__(self, model_path: Path, threads: int | None = None, ctx: int = 4096) -> None:
+        try:
+            import xllamacpp
+        except ImportError:
+            raise ConfigError(
+                "--llm local needs the optional runtime: pip install -e '.[local]'"
+            ) from None
+        if not model_path.is_file():
+            raise ConfigError(f"model file not found: {model_path} (pass --model-path FILE.gguf)")
+        params = xllamacpp.CommonParams()
+        params.model.path = str(model_path)
+        params.model_alias = {model_path.stem}  # what /v1/models reports
+        params.verbosity = -1  # its request log would drown the CLI's stderr
+        params.hostnames = ["127.0.0.1"]  # never reachable from another machine
+        params.port = 0  # any free port
+        params.n_ctx = ctx
+        params.n_parallel = 1
+        params.cpuparams.n_threads = threads or os.cpu_count() or 1
+        params.cpuparams_batch.n_threads = threads or os.cpu_count() or 1
+        self._server = xllamacpp.Server(params)
+        self.url = str(self._server.listening_address).rstrip("/")
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """``/health`` answers 503 while the model loads: poll for 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise LLMUnavailableError(f"the local model server did not become ready in {timeout:g} s")
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/v1"
+
+
+_local_servers: dict[Path, LocalServer] = {}
+
+
+def make_generator(settings: Settings) -> GenerativeAnswerer:
+    """The backend ``settings.llm`` names: only that setting decides (never a stray key)."""
+    deadlines = Deadlines(
+        settings.connect_timeout, settings.first_token_timeout, settings.turn_timeout
     )
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    common = {
+        "deadlines": deadlines,
+        "max_retries": settings.max_retries,
+        "max_tokens": settings.max_tokens,
+        "temperature": settings.temperature,
+    }
+    if settings.llm == "openai":
+        if not key:
+            raise ConfigError("--llm openai needs OPENAI_API_KEY (in the environment or .env)")
+        client = ChatClient(
+            settings.openai_base_url, key, settings.model or DEFAULT_OPENAI_MODEL, **common
+        )
+    elif settings.llm == "openai-compatible":
+        if not settings.openai_base_url:
+            raise ConfigError(
+                "--llm openai-compatible needs --base-url or OPENAI_BASE_URL, e.g. "
+                "http://127.0.0.1:11434/v1 (Ollama) or http://127.0.0.1:8080/v1 (llama.cpp)"
+            )
+        client = ChatClient(settings.openai_base_url, key, settings.model, **common)
+    elif settings.llm == "local":
+        if settings.model_path is None:
+            raise ConfigError("--llm local needs --model-path FILE.gguf (or RAG_MODEL_PATH)")
+        path = settings.model_path.resolve()
+        if path not in _local_servers:
+            server = LocalServer(path)
+            server.wait_ready()
+            _local_servers[path] = server
+        client = ChatClient(_local_servers[path].base_url, None, settings.model, **common)
+    else:
+        raise ConfigError(f"{settings.llm!r} is not a generative backend")
+    return GenerativeAnswerer(client, settings.llm, settings.context_tokens)

