@@ -127,16 +127,18 @@ def calibrate(engine: Any, gold: list[Gold]) -> dict[str, Any]:
     cal = [g for g in gold if g.half == "calibration"]
     retrievals = {g.id: engine.retrieve(g.q) for g in cal}
     grid = itertools.product(
-        [0.2, 0.3, 0.4, 0.5, 0.6],
-        [0.2, 0.3, 0.35, 0.4, 0.5],
-        [0.3, 0.4, 0.45, 0.5, 0.55, 0.6],
-        [0.2, 0.35, 0.5, 1.0],
+        [0.3, 0.4, 0.5, 0.6],
+        [0.3, 0.4, 0.5],
+        [0.3, 0.45, 0.55],
+        [0.2, 0.5, 1.0],
+        [0.0, 0.2, 0.25, 0.3, 0.35, 0.4],
     )
     cache: dict[tuple[str, float], Any] = {}
     results: list[tuple[float, dict[str, float]]] = []
-    for cov, sim, score, oov in grid:
+    for cov, sim, score, oov, target in grid:
         answerer.min_coverage, answerer.min_similarity, answerer.min_score = cov, sim, score
         answerer.oov_weight = oov
+        answerer.min_target_similarity = target
         rows = []
         for g in cal:
             if (g.id, oov) not in cache:
@@ -157,6 +159,7 @@ def calibrate(engine: Any, gold: list[Gold]) -> dict[str, Any]:
                     "min_similarity": sim,
                     "min_score": score,
                     "oov_weight": oov,
+                    "min_target_similarity": target,
                     "key_fact": round(facts, 3),
                     "refusal_accuracy": round(refusals, 3),
                 },

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.extractive import answer_type, entities, has_type, key_terms
+from rag.extractive import answer_type, entities, has_type, key_terms, target_phrase
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,22 @@ def test_key_terms_and_entities() -> None:
     ]
     assert entities("What is the capital of Peru?") == ["peru"]
     assert entities("Does Microsoft own shares in Mistral?") == ["microsoft", "mistral"]
+
+
+@pytest.mark.parametrize(
+    ("question", "target"),
+    [
+        ("How many employees does Mistral have?", "employees"),
+        ("What is Satya Nadella's salary?", "salary"),
+        ("What is the capital of Peru?", "capital"),
+        ("How many of Microsoft's AI models are open-source?", "ai models"),
+        # instances of a category, amounts and generic heads are not required words
+        ("Which news agency said the partnership could reduce dependence?", None),
+        ("How much money did Mistral raise?", None),
+        ("What is the name of the chatbot Mistral launched?", None),
+        ("What is the total amount Microsoft has put into OpenAI?", None),
+        ("Does Microsoft own shares in Mistral?", None),
+    ],
+)
+def test_target_phrase(question: str, target: str | None) -> None:
+    assert target_phrase(question) == target
