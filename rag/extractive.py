@@ -38,6 +38,8 @@ OOV_WEIGHT = 0.5
 # in the sentence, in words or, failing that, in meaning: at least this cosine
 # between the phrase and the sentence.
 MIN_TARGET_SIMILARITY = 0.35
+# The ranking score: SIMILARITY_SHARE × similarity + the rest × coverage.
+SIMILARITY_SHARE = 0.5
 KEEP_RATIO = 0.9  # further sentences must score this close to the best one
 MAX_SENTENCES = 3
 
@@ -233,6 +235,7 @@ class ExtractiveAnswerer:
         self.min_score = MIN_SCORE
         self.oov_weight = OOV_WEIGHT
         self.min_target_similarity = MIN_TARGET_SIMILARITY
+        self.similarity_share = SIMILARITY_SHARE
 
     def idf(self, term: str) -> float:
         df = self._df.get(term, 0)
@@ -299,7 +302,7 @@ class ExtractiveAnswerer:
                 doc_bags[source] = self.stems.bag(full)
             has_entities = all(Stems.matches(n, doc_bags[source]) for n in names)
             typed = has_type(kind, text)
-            score = 0.5 * float(sim) + 0.5 * coverage
+            score = self.similarity_share * float(sim) + (1 - self.similarity_share) * coverage
             scored.append(
                 Scored(
                     passage,
@@ -316,25 +319,30 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda s: -s.score)
         return scored
 
+    def combined(self, s: Scored) -> float:
+        return self.similarity_share * s.similarity + (1 - self.similarity_share) * s.coverage
+
     def eligible(self, s: Scored) -> bool:
         return (
             s.typed
             and s.entities
             and s.coverage >= self.min_coverage
             and s.similarity >= self.min_similarity
-            and s.score >= self.min_score
+            and self.combined(s) >= self.min_score
             and s.target_similarity >= self.min_target_similarity
         )
 
     def select(self, scored: list[Scored]) -> list[Scored]:
         """The answer's sentences, best first; empty means refuse."""
-        good = [s for s in scored if self.eligible(s)]
+        good = sorted((s for s in scored if self.eligible(s)), key=lambda s: -self.combined(s))
         if not good:
             return []
         best = good[0]
         chosen = [best]
         for candidate in good[1:]:
-            if len(chosen) >= MAX_SENTENCES or candidate.score < KEEP_RATIO * best.score:
+            if len(chosen) >= MAX_SENTENCES or (
+                self.combined(candidate) < KEEP_RATIO * self.combined(best)
+            ):
                 break
             chosen.append(candidate)
         return chosen
