@@ -13,6 +13,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).parent / "fixtures"
+OFFLINE_SWITCHES = {
+    "TIKTOKEN_CACHE_DIR",
+    "ANONYMIZED_TELEMETRY",
+    "GRADIO_ANALYTICS_ENABLED",
+    "HF_HUB_OFFLINE",
+    "HF_HUB_DISABLE_TELEMETRY",
+    "DO_NOT_TRACK",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +62,12 @@ def run_cli(
 ):
     import subprocess
 
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    # Without the switches `import rag` set in this process: each child must set them itself.
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RAG_", "OPENAI_")) and k not in OFFLINE_SWITCHES
+    }
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, *args],

@@ -46,3 +46,39 @@ def test_ingest_and_ask_make_no_outside_connection(tmp_path: Path) -> None:
     # the guard itself works: a deliberate outside lookup is caught
     probe = run_cli("-c", "import socket; socket.getaddrinfo('example.invalid', 80)", env=env)
     assert "BLOCKED-DNS" in probe.stderr
+
+
+def test_the_generative_path_reaches_only_the_chosen_loopback_endpoint(
+    built_index, tmp_path: Path
+) -> None:
+    """tiktoken (prompt budget) and the openai SDK run with the network closed."""
+    from tests.fakes import FakeChatServer, Step
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(GUARD)
+    seeds, index = built_index
+    env = {
+        "PYTHONPATH": str(site),
+        "HOME": str(tmp_path),
+        "TIKTOKEN_CACHE_DIR": "",
+        "OPENAI_API_KEY": "sk-test-CANARY-offline",
+    }
+    env.pop("TIKTOKEN_CACHE_DIR")
+    with FakeChatServer([Step(reply="Arthur Mensch is the CEO of Mistral [1].")]) as server:
+        result = run_rag(
+            "ask",
+            seeds,
+            index,
+            "--json",
+            "--llm",
+            "openai-compatible",
+            "--base-url",
+            server.base_url,
+            "Who is the CEO of Mistral?",
+            env=env,
+        )
+        assert len(server.requests) == 1
+    assert result.returncode == 0, result.stderr
+    assert "BLOCKED" not in result.stderr and "CANARY" not in result.stdout + result.stderr
+    assert json.loads(result.stdout)["citations"]
