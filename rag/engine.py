@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
 from rag.extractive import ExtractiveAnswerer
-from rag.retrieve import Mode, Retrieval, Retriever
+from rag.retrieve import Mode, Passage, Retrieval, Retriever
 
 MAX_QUESTION_CHARS = 2000
 
@@ -107,12 +107,36 @@ class Engine:
         }
         return answer
 
+    def _rerank(
+        self, passages: list[Passage], scored: list[Any], chosen: list[Any]
+    ) -> list[Passage]:
+        """Passages the answer quotes first, then by their best sentence's score.
+
+        The sentence scorer reads the question more closely than either retriever
+        (coverage, answer type, the asked-about phrase), so it is also the better
+        judge of which passage to show first.
+        """
+        quoted = {_identity(s.passage) for s in chosen}
+        best: dict[tuple[str, int], float] = {}
+        for s in scored:
+            key = _identity(s.passage)
+            best[key] = max(best.get(key, -1.0), self.extractive.combined(s))
+        order = {_identity(p): i for i, p in enumerate(passages)}
+        return sorted(
+            passages,
+            key=lambda p: (
+                _identity(p) not in quoted,
+                -best.get(_identity(p), -1.0),
+                order[_identity(p)],
+            ),
+        )
+
     def _extractive(
         self, question: str, retrieval: Retrieval, conversation: Conversation
     ) -> Answer:
         scored = self.extractive.score(question, retrieval.query_vector, retrieval.passages)
         chosen = self.extractive.select(scored)
-        passages = [passage_dict(p) for p in retrieval.passages]
+        passages = [passage_dict(p) for p in self._rerank(retrieval.passages, scored, chosen)]
         if not chosen:
             return Answer(question, REFUSAL, True, "extractive", [], passages, None)
         citations: list[Citation] = []
@@ -129,6 +153,10 @@ class Engine:
                 citations.append(citation)
             parts.append(f"{citation.quote} [{n}]")
         return Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
+
+
+def _identity(passage: Passage) -> tuple[str, int]:
+    return passage.chunk.source, passage.chunk.char_start
 
 
 def _check_question(question: str) -> str:

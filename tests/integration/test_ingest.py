@@ -212,3 +212,15 @@ def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
     report = build_index(settings(seeds_copy, index))
     assert report.published and report.files_indexed == 45
     assert not list(index.glob("g-*.building"))
+
+
+def test_the_passage_an_answer_quotes_is_listed_first(built_index) -> None:
+    engine = Engine(settings(*built_index))
+    for question in (
+        "How much did Microsoft invest in OpenAI in 2019?",
+        "What is the name of the chatbot Mistral launched?",
+    ):
+        answer = engine.ask(question)
+        first, cited = answer.passages[0], answer.citations[0]
+        assert first["source"] == cited.source
+        assert first["line_start"] <= cited.line_start <= cited.line_end <= first["line_end"]
