@@ -94,7 +94,8 @@ class Scored:
 
 
 def answer_type(question: str) -> str | None:
-    q = question.lower()
+    # "And where…", "So who…": a follow-up's conjunction does not change what is asked.
+    q = re.sub(r"^\s*(and|so|but|then|also|ok|okay)\b[\s,]*", "", question.lower())
     if re.search(
         r"\bhow (much|many|big|large|old|long)\b|\bwhat (percentage|share|stake|amount"
         r"|price|value|valuation|sum|figure)\b|\bhow (is|was) .* valued\b",
