@@ -81,6 +81,17 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(10_000_000, gt=0, description="Larger files are skipped.")
     embed_batch_size: int = Field(8, ge=1, le=64, description="Texts per embedder call.")
 
+    # -- browser chat (python -m ui) ------------------------------------------
+    ui_host: str = Field("127.0.0.1", description="Address the chat listens on (loopback).")
+    ui_port: int = Field(7860, ge=0, le=65535, description="Port of the chat (0: any free).")
+    ui_concurrency: int = Field(
+        16, ge=1, le=256, description="Questions answered at once (Gradio's default is 1)."
+    )
+    ui_queue_size: int = Field(
+        64, ge=1, description="Questions waiting at most; past it users are told it is busy."
+    )
+    ui_max_upload: str = Field("5mb", description="Largest upload the chat accepts.")
+
     @field_validator("openai_base_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:

@@ -43,7 +43,7 @@ class Engine:
             settings.index_dir, store.fingerprint(settings.shape())
         )
         self.retriever = Retriever(self.generation, self.embedder)
-        self._texts: dict[str, str] | None = None
+        self._texts: dict[str, dict[str, Any]] | None = None
         self._texts_lock = threading.Lock()
         df, total = self.retriever.document_frequency()
         stemmer = self.retriever.stemmer
@@ -59,17 +59,27 @@ class Engine:
     def fingerprint(self) -> str:
         return self.generation.fingerprint
 
-    def document_text(self, source: str) -> str:
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """source → the indexed article (text, labels, meta, sha256), loaded once."""
         with self._texts_lock:
             if self._texts is None:
-                texts = {}
+                rows = {}
                 path = self.generation.path / "documents.jsonl"
                 with path.open(encoding="utf-8") as handle:
                     for line in handle:
                         row = json.loads(line)
-                        texts[row["source"]] = row["text"]
-                self._texts = texts
-        return self._texts.get(source, "")
+                        row["id"] = document_id(row["sha256"])
+                        rows[row["source"]] = row
+                self._texts = rows
+        return self._texts
+
+    def document_text(self, source: str) -> str:
+        row = self.documents().get(source)
+        return row["text"] if row else ""
+
+    def document_by_id(self, doc_id: str) -> dict[str, Any] | None:
+        """The article with this id from the index: the only way the UI finds a file."""
+        return next((row for row in self.documents().values() if row["id"] == doc_id), None)
 
     def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> Retrieval:
         question = _check_question(question)
@@ -153,6 +163,11 @@ class Engine:
                 citations.append(citation)
             parts.append(f"{citation.quote} [{n}]")
         return Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
+
+
+def document_id(sha256: str) -> str:
+    """A document's public id: its content hash, never a path a client could bend."""
+    return sha256[:16]
 
 
 def _identity(passage: Passage) -> tuple[str, int]:

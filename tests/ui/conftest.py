@@ -1,0 +1,137 @@
+"""The real app in a real server process on 127.0.0.1, for browser, route and API tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OFFLINE_SWITCHES
+
+CANARY = "sk-test-CANARY-ui-0123456789"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass
+class RunningApp:
+    url: str
+    workdir: Path
+    process: subprocess.Popen
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_app(workdir: Path, *extra: str) -> RunningApp:
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RAG_", "OPENAI_")) and k not in OFFLINE_SWITCHES
+    }
+    env["OPENAI_API_KEY"] = CANARY  # must never show up anywhere
+    log = (workdir / f"app-{port}.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ui",
+            "--port",
+            str(port),
+            "--seeds",
+            "seeds",
+            "--index",
+            "index",
+            *extra,
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError((workdir / f"app-{port}.log").read_text())
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as response:
+                if response.status == 200:
+                    return RunningApp(url, workdir, process)
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("the app did not start in 120 s")
+
+
+def stop_app(app: RunningApp) -> None:
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_workdir(built_index: tuple[Path, Path], tmp_path_factory) -> Path:
+    """A project folder: seeds/, index/, and a .env holding a secret that must not leak."""
+    seeds, index = built_index
+    workdir = tmp_path_factory.mktemp("app")
+    shutil.copytree(seeds, workdir / "seeds")
+    shutil.copytree(index, workdir / "index")
+    (workdir / ".env").write_text(f"OPENAI_API_KEY={CANARY}\nRAG_SECRET_LINE=dotenv-canary\n")
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def app(app_workdir: Path) -> Iterator[RunningApp]:
+    running = start_app(app_workdir)
+    yield running
+    stop_app(running)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    for number, open_page in enumerate(context.pages):
+        open_page.screenshot(
+            path=str(ARTIFACTS / f"{request.node.name}-{number}.png"), full_page=True
+        )
+    context.close()

@@ -1,0 +1,100 @@
+"""The chat as a person uses it: headless Chromium against the real app on 127.0.0.1.
+Screenshots of every test land in test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.ui.conftest import start_app, stop_app
+
+pytestmark = pytest.mark.slow
+
+
+def ask(page, question: str, answers_before: int) -> None:
+    """Ask, then wait until one more answer is complete (each ends "answered by …")."""
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        texts = bot_texts(page)
+        if "".join(texts).count("answered by") > answers_before and "answered by" in texts[-1]:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no answer to {question!r}: {bot_texts(page)}")
+
+
+def bot_texts(page) -> list[str]:
+    return page.locator("#chat .message.bot, #chat [data-testid='bot']").all_inner_texts()
+
+
+def test_ask_shows_a_cited_answer_and_its_evidence(app, page) -> None:
+    started = time.monotonic()
+    page.goto(app.url)
+    page.wait_for_selector("#question textarea")
+    ask(page, "Does Microsoft own shares in Mistral?", 0)
+    assert time.monotonic() - started < 60
+    answer = bot_texts(page)[-1]
+    assert "shares" in answer and "[1]" in answer
+    cite = page.locator("#evidence .cite").first
+    assert cite.locator("mark").inner_text().strip() in answer
+    assert re.search(r"\.txt:\d+", cite.inner_text())
+    assert "extractive" in page.locator("#backend").inner_text()
+
+
+def test_clicking_a_citation_opens_the_article_at_the_cited_lines(app, page) -> None:
+    page.goto(app.url)
+    ask(page, "How much did Microsoft invest in OpenAI in 2019?", 0)
+    link = page.locator("#chat a[href^='/source/']").first
+    href = link.get_attribute("href")
+    assert href and re.search(r"start=\d+", href) and "#L" in href
+    with page.context.expect_page() as opened:
+        link.click()
+    article = opened.value
+    article.wait_for_load_state()
+    hit = article.locator(".line.hit")
+    assert hit.count() >= 1
+    assert "$1 billion" in hit.first.inner_text()
+    line = int(href.split("#L")[1])
+    assert article.locator(f"#L{line}.hit").count() == 1
+
+
+def test_a_follow_up_question_is_understood_with_the_default_backend(app, page) -> None:
+    page.goto(app.url)
+    ask(page, "Who is the CEO of Mistral?", 0)
+    assert "Mensch" in bot_texts(page)[-1]
+    ask(page, "And where did he work before?", 1)
+    follow_up = bot_texts(page)[-1]
+    assert "Read as" in follow_up and "Arthur Mensch" in follow_up
+    assert "Google" in follow_up
+    # source numbers continue across the conversation instead of restarting at [1]
+    assert "[2]" in follow_up or "[1]" in follow_up
+
+
+def test_a_refusal_is_shown_as_such_with_the_closest_passages(app, page) -> None:
+    page.goto(app.url)
+    ask(page, "How many employees does Mistral have?", 0)
+    assert "The articles don't say" in bot_texts(page)[-1]
+    refusal = page.locator("#evidence .refusal")
+    assert refusal.count() == 1 and refusal.is_visible()
+    assert page.locator("#evidence .cite").count() >= 1  # closest passages offered
+
+
+def test_an_unreachable_endpoint_falls_back_to_the_extractive_answer(app_workdir, page) -> None:
+    from tests.ui.conftest import free_port
+
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    fallback = start_app(
+        app_workdir, "--llm", "openai-compatible", "--base-url", down, "--model", "m"
+    )
+    try:
+        page.goto(fallback.url)
+        assert "openai-compatible" in page.locator("#backend").inner_text()
+        ask(page, "Who is the CEO of Mistral?", 0)
+        answer = bot_texts(page)[-1]
+        assert "extractive answer instead" in answer and "cannot reach" in answer
+        assert "Mensch" in answer and "[1]" in answer
+    finally:
+        stop_app(fallback)

@@ -1,0 +1,80 @@
+"""Every file-ish route of the running app refuses what is not an indexed article,
+and the API answers through gradio_client."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.ui.conftest import CANARY
+
+SECRETS = (CANARY, "dotenv-canary", '"fingerprint"', "chromadb_version", "root:x:0:0")
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8", "replace")
+
+
+def test_an_article_is_served_by_its_index_id_with_the_cited_lines_marked(app) -> None:
+    from gradio_client import Client
+
+    answer = Client(app.url + "/", verbose=False).predict(
+        "Who is the CEO of Mistral?", api_name="/ask"
+    )
+    assert answer["citations"] and answer["backend"] == "extractive"
+    status, body = fetch(app.url + "/source/cb145075d09b24d7?start=6&end=6")
+    assert status == 200 and 'id="L6"' in body and '<div class="line hit" id="L6">' in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/source/0000000000000000",
+        "/source/..%2F..%2F.env",
+        "/source/%2e%2e/%2e%2e/.env",
+        "/source/../.env",
+        "/source/%2Fetc%2Fpasswd",
+        "/source/seeds%2F000_1e069c046a7fec7f.txt",
+        "/.env",
+        "/index/CURRENT",
+        "/seeds/000_1e069c046a7fec7f.txt",
+    ],
+)
+def test_the_source_route_takes_only_index_ids(app, path: str) -> None:
+    status, body = fetch(app.url + path)
+    assert status in (403, 404), (path, status)
+    assert not any(secret in body for secret in SECRETS)
+
+
+@pytest.mark.parametrize("prefix", ["/gradio_api/file=", "/file=", "/gradio_api/file/"])
+@pytest.mark.parametrize(
+    "target",
+    [".env", "ENV_ABS", "INDEX_ABS", "../../../../etc/passwd", "seeds/000_1e069c046a7fec7f.txt"],
+)
+def test_gradio_file_routes_serve_nothing_from_the_project(app, prefix: str, target: str):
+    manifest = next((app.workdir / "index").glob("g-*/manifest.json"))
+    target = {"ENV_ABS": str(app.workdir / ".env"), "INDEX_ABS": str(manifest)}.get(target, target)
+    status, body = fetch(app.url + prefix + target)
+    assert status in (400, 403, 404, 405), (prefix, target, status)
+    assert not any(secret in body for secret in SECRETS)
+    assert "Mistral" not in body
+
+
+def test_monitoring_and_api_docs_are_off(app) -> None:
+    for path in ("/monitoring", "/gradio_api/monitoring", "/docs", "/openapi.json"):
+        status, _ = fetch(app.url + path)
+        assert status != 200, path
+
+
+def test_no_secret_in_the_page_config_or_log(app) -> None:
+    for path in ("/", "/config", "/gradio_api/info"):
+        _, body = fetch(app.url + path)
+        assert CANARY not in body and "dotenv-canary" not in body
+    log = "".join(p.read_text() for p in app.workdir.glob("app-*.log"))
+    assert CANARY not in log and "Traceback" not in log

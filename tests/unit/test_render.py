@@ -1,0 +1,63 @@
+from rag.cite import Answer, Citation
+from ui.render import chat_markdown, evidence_html, export_markdown, source_page
+
+
+def citation(quote: str, n: int = 1) -> Citation:
+    return Citation(
+        n,
+        "a.txt",
+        2,
+        2,
+        10,
+        10 + len(quote),
+        quote,
+        "T",
+        "Outlet",
+        None,
+        {"dense": 0.5, "bm25": 1.0, "fused": 0.03},
+    )
+
+
+def answer(text: str, quote: str) -> Answer:
+    return Answer("q", text, False, "extractive", [citation(quote)], [], None)
+
+
+def test_markers_become_links_and_article_markup_stays_text() -> None:
+    quote = (
+        "Evil <script>alert(1)</script> ![x](http://127.0.0.1:9/x.png) said [link](javascript:x)."
+    )
+    md = chat_markdown(answer(f"{quote} [1]", quote), {"a.txt": "abc123"})
+    assert "[\\[1\\]](/source/abc123?start=2&end=2#L2)" in md
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "](http" not in md and "](javascript" not in md  # no live image or link syntax
+
+
+def test_evidence_highlights_the_quote_inside_its_line_and_escapes_it() -> None:
+    row = {
+        "id": "abc123",
+        "source": "a.txt",
+        "meta": {"title": "T"},
+        "text": "Title\nBefore <b>x</b>. The quoted sentence. After.",
+        "labels": [],
+    }
+    html = evidence_html(answer("The quoted sentence. [1]", "The quoted sentence."), {"a.txt": row})
+    assert "<mark>The quoted sentence.</mark>" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>" not in html
+
+
+def test_source_page_marks_the_cited_lines() -> None:
+    row = {
+        "id": "abc123",
+        "source": "a.txt",
+        "meta": {},
+        "text": "one\ntwo <i>\nthree",
+        "labels": ["title", "body", "boilerplate"],
+    }
+    page = source_page(row, 2, 2)
+    assert '<div class="line hit" id="L2">' in page and "<mark>two &lt;i&gt;</mark>" in page
+    assert '<div class="line dropped" id="L3">' in page
+
+
+def test_export_lists_sources_with_lines_and_quotes() -> None:
+    text = export_markdown([("Who?", answer("Someone did. [1]", "Someone did."))])
+    assert "## Q: Who?" in text and "[1] seeds/a.txt:2 — T" in text and "> Someone did." in text

@@ -1,0 +1,279 @@
+"""The browser chat: ``build_app(settings)`` makes the ASGI app, ``main()`` serves it.
+
+A FastAPI app carries our own route, ``/source/<document id>`` (the article, its
+cited lines marked), and the Gradio Blocks mounted at ``/``. The article route takes
+an id from the index, never a path, so nothing outside the indexed articles can be
+reached through it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import rag  # noqa: F401  (offline switches before gradio is imported)
+from rag.cite import Answer
+from rag.config import Settings, load_settings
+from rag.engine import Conversation
+from rag.errors import LLMError, RagError
+from rag.followup import rewrite_followup
+from rag.live import LiveEngine
+from ui.render import CSS, chat_markdown, evidence_html, export_markdown, source_page
+
+log = logging.getLogger("rag.ui")
+EXAMPLES = [
+    "Does Microsoft own shares in Mistral?",
+    "How much did Microsoft invest in OpenAI in 2019?",
+    "Who is the CEO of Mistral?",
+]
+
+
+@dataclass
+class ChatSession:
+    """One browser tab's conversation: its turns and its source numbers."""
+
+    conversation: Conversation = field(default_factory=Conversation)
+    turns: list[tuple[str, Answer]] = field(default_factory=list)
+
+    def interpret(self, question: str) -> str:
+        if not self.turns:
+            return question
+        previous_question, previous = self.turns[-1]
+        return rewrite_followup(question, previous_question, [c.quote for c in previous.citations])
+
+
+class ChatService:
+    """What the page calls: answer a turn (streaming if the backend can), export."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.live = LiveEngine(settings)
+        self.generator: Any = None
+        self.generator_error: str | None = None
+        if settings.llm != "extractive":
+            try:
+                from rag.llm import make_generator
+
+                self.generator = make_generator(settings)
+            except RagError as err:
+                self.generator_error = err.message
+
+    def backend_label(self) -> str:
+        if self.generator is not None:
+            return f"{self.settings.llm} (model: {self.settings.model or 'as the server says'})"
+        if self.generator_error:
+            return (
+                f"extractive (the {self.settings.llm} backend is not usable: "
+                f"{self.generator_error})"
+            )
+        return "extractive (quotes sentences from the articles; nothing is generated)"
+
+    def turn(self, question: str, session: ChatSession) -> Any:
+        """Yield ("delta", text) while a model streams, then ("answer", Answer, asked_as)."""
+        engine = self.live.get()  # this turn stays on this generation to the end
+        asked = session.interpret(question)
+        retrieval = engine.retrieve(asked)
+        answer: Answer | None = None
+        if self.generator is not None:
+            # Number sources on a copy: a failed turn must not use up numbers.
+            trial = Conversation(dict(session.conversation.numbers))
+            try:
+                for item in self.generator.stream(asked, retrieval.passages, trial):
+                    if isinstance(item, str):
+                        yield ("delta", item)
+                    else:
+                        answer = item
+                session.conversation = trial
+            except LLMError as err:
+                answer = engine.ask(asked, conversation=session.conversation)
+                answer.notices.insert(
+                    0,
+                    f"the {self.settings.llm} backend failed ({err.message}); "
+                    "this is the extractive answer instead",
+                )
+        if answer is None:
+            answer = engine.ask(asked, conversation=session.conversation)
+        answer.question = question
+        session.turns.append((question, answer))
+        yield ("answer", answer, asked if asked != question else None, engine)
+
+
+def build_app(settings: Settings) -> Any:
+    import gradio as gr
+    from fastapi import FastAPI, HTTPException, Query
+    from fastapi.responses import HTMLResponse
+
+    service = ChatService(settings)
+
+    def respond(message: str, history: list[dict], session: ChatSession | None):
+        session = session or ChatSession()
+        message = (message or "").strip()
+        if not message:
+            yield history, gr.skip(), session, gr.skip()
+            return
+        history = [
+            *history,
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": "…"},
+        ]
+        yield history, gr.skip(), session, gr.skip()
+        streamed = ""
+        try:
+            for item in service.turn(message, session):
+                if item[0] == "delta":
+                    streamed += item[1]
+                    history[-1] = {"role": "assistant", "content": streamed}
+                    yield history, gr.skip(), session, gr.skip()
+                else:
+                    _, answer, asked_as, engine = item
+                    documents = engine.documents()
+                    ids = {source: row["id"] for source, row in documents.items()}
+                    history[-1] = {
+                        "role": "assistant",
+                        "content": chat_markdown(answer, ids, asked_as),
+                    }
+                    yield history, evidence_html(answer, documents), session, gr.skip()
+        except RagError as err:
+            history[-1] = {"role": "assistant", "content": f"*Error: {err.message}*"}
+            yield history, gr.skip(), session, gr.skip()
+
+    def export(session: ChatSession | None) -> str | None:
+        if not session or not session.turns:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
+        path = folder / "conversation.md"
+        path.write_text(export_markdown(session.turns), encoding="utf-8")
+        return str(path)
+
+    def ask_api(question: str) -> dict:
+        """One question, one JSON answer (the CLI's --json shape)."""
+        session = ChatSession()
+        answer = None
+        for item in service.turn(question, session):
+            if item[0] == "answer":
+                answer = item[1]
+        assert answer is not None
+        return answer.to_dict()
+
+    with gr.Blocks(title="Ask the articles") as demo:
+        gr.Markdown(
+            "## Ask the articles\nAnswers come only from the indexed news articles; "
+            "every sentence links to the lines it quotes."
+        )
+        gr.Markdown(f"**Backend:** {service.backend_label()}", elem_id="backend")
+        session = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    height=480,
+                    elem_id="chat",
+                    sanitize_html=True,
+                    feedback_options=None,
+                    buttons=["copy"],
+                )
+                box = gr.Textbox(
+                    placeholder="Ask about the articles…",
+                    show_label=False,
+                    elem_id="question",
+                    max_lines=3,
+                )
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="ask")
+                    download = gr.DownloadButton("Export as Markdown", elem_id="export")
+                gr.Examples(EXAMPLES, inputs=box)
+            with gr.Column(scale=2):
+                gr.Markdown("### Evidence")
+                evidence = gr.HTML(
+                    "<div class='evidence'>Sources of the latest answer appear here.</div>",
+                    elem_id="evidence",
+                )
+        for trigger in (box.submit, send.click):
+            trigger(
+                respond,
+                [box, chat, session],
+                [chat, evidence, session, download],
+                api_visibility="private",
+            ).then(lambda: "", None, box, api_visibility="private").then(
+                export, session, download, api_visibility="private"
+            )
+        gr.api(ask_api, api_name="ask")
+
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False)
+    def hidden() -> None:
+        # Gradio's own app would describe every internal route; the API page is enough.
+        raise HTTPException(status_code=404)
+
+    @app.get("/source/{doc_id}", response_class=HTMLResponse)
+    def source(
+        doc_id: str, start: int | None = Query(None, ge=1), end: int | None = Query(None, ge=1)
+    ) -> HTMLResponse:
+        row = service.live.get().document_by_id(doc_id)
+        if row is None:
+            raise HTTPException(status_code=404, detail="no such article")
+        return HTMLResponse(
+            source_page(row, start, end if end is not None else start),
+            headers={
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path="/",
+        css=CSS,
+        show_error=False,
+        max_file_size=settings.ui_max_upload,
+        enable_monitoring=False,
+        footer_links=[],
+        allowed_paths=[],
+        blocked_paths=[str(settings.index_dir.resolve()), str(Path(".env").resolve())],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui", description="Serve the chat.")
+    parser.add_argument("--host", help="address (env RAG_UI_HOST; default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (env RAG_UI_PORT; default 7860)")
+    parser.add_argument("--seeds", metavar="DIR")
+    parser.add_argument("--index", metavar="DIR")
+    parser.add_argument("--llm", choices=["extractive", "openai", "openai-compatible", "local"])
+    parser.add_argument("--base-url")
+    parser.add_argument("--model")
+    parser.add_argument("--model-path")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(
+            ui_host=args.host,
+            ui_port=args.port,
+            seeds_dir=args.seeds,
+            index_dir=args.index,
+            llm=args.llm,
+            openai_base_url=args.base_url,
+            model=args.model,
+            model_path=args.model_path,
+        )
+        from rag.ask import _open_engine
+
+        _open_engine(settings)  # builds the index on first run
+        app = build_app(settings)
+    except RagError as err:
+        print(f"python -m ui: error: {err.message}", file=sys.stderr)
+        return err.exit_code
+    import uvicorn
+
+    print(f"Serving the chat on http://{settings.ui_host}:{settings.ui_port}", file=sys.stderr)
+    uvicorn.run(app, host=settings.ui_host, port=settings.ui_port, log_level="warning")
+    return 0

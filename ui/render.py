@@ -1,0 +1,184 @@
+"""Pure rendering for the browser chat: chat text with linked markers, the evidence
+panel, the source page and the Markdown export. Every piece of article or model text
+is HTML-escaped here; nothing from an article can add a tag, a link or a script."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from rag.cite import MARKER, Answer, Citation
+
+CSS = """
+.refusal { border-left: 4px solid #b45309; background: #fffbeb; padding: 8px 12px; }
+.evidence .cite { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 12px;
+                  margin: 8px 0; }
+.evidence .cite h4 { margin: 0 0 4px 0; font-size: 0.95em; }
+.evidence mark { background: #fde68a; padding: 0 2px; }
+.evidence .where { color: #6b7280; font-size: 0.85em; }
+.notice { color: #92400e; font-size: 0.9em; }
+"""
+
+
+def source_url(doc_id: str, start: int, end: int) -> str:
+    return f"/source/{doc_id}?{urlencode({'start': start, 'end': end})}#L{start}"
+
+
+def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = None) -> str:
+    """The assistant's chat message: markers become links to the cited lines."""
+    by_n = {c.n: c for c in answer.citations}
+
+    def link(match: re.Match[str]) -> str:
+        citation = by_n.get(int(match.group(1)))
+        if citation is None or citation.source not in ids:
+            return match.group(0)
+        url = source_url(ids[citation.source], citation.line_start, citation.line_end)
+        return f"[\\[{citation.n}\\]]({url})"
+
+    parts = []
+    if asked_as:
+        parts.append(f"*Read as: {_md_escape(asked_as)}*\n")
+    if answer.refused:
+        parts.append(f"**{_md_escape(answer.text)}** Closest passages are in the evidence panel.")
+    else:
+        parts.append(MARKER.sub(link, _md_escape(answer.text, keep_markers=True)))
+    for notice in answer.notices:
+        parts.append(f"\n\n*Note: {_md_escape(notice)}*")
+    who = answer.backend + (f" · {answer.model}" if answer.model else "")
+    parts.append(f"\n\n<sub>answered by {html.escape(who)}</sub>")
+    return "".join(parts)
+
+
+def _md_escape(text: str, keep_markers: bool = False) -> str:
+    """Neutralise Markdown and HTML in quoted text (the chat renders Markdown)."""
+    escaped = re.sub(r"([\\`*_{}\[\]()#+!|~>])", r"\\\1", html.escape(text, quote=False))
+    if keep_markers:  # citation markers stay, to become links
+        escaped = re.sub(r"\\\[(\d{1,3})\\\]", r"[\1]", escaped)
+    return escaped
+
+
+def _highlight(paragraph: str, quote: str) -> str:
+    at = paragraph.find(quote)
+    if at < 0:
+        return html.escape(paragraph)
+    return (
+        html.escape(paragraph[:at])
+        + "<mark>"
+        + html.escape(quote)
+        + "</mark>"
+        + html.escape(paragraph[at + len(quote) :])
+    )
+
+
+def evidence_html(answer: Answer, documents: dict[str, dict[str, Any]]) -> str:
+    """Each cited source with its quote highlighted inside its paragraph; for a refusal,
+    the closest passages instead."""
+    out = ['<div class="evidence">']
+    if answer.refused:
+        out.append(
+            '<div class="refusal"><strong>The articles don\'t say.</strong> '
+            "No sentence in the indexed articles answers this. Closest passages:</div>"
+        )
+        for passage in answer.passages[:3]:
+            row = documents.get(str(passage["source"]))
+            if not row:
+                continue
+            url = source_url(row["id"], int(passage["line_start"]), int(passage["line_end"]))
+            out.append(
+                f'<div class="cite"><h4><a href="{html.escape(url)}" target="_blank">'
+                f"{html.escape(_title(row))}</a></h4>"
+                f'<div class="where">{html.escape(str(passage["source"]))}:'
+                f"{passage['line_start']}-{passage['line_end']}</div>"
+                f"<p>{html.escape(str(passage['text']))}</p></div>"
+            )
+    for citation in answer.citations:
+        row = documents.get(citation.source)
+        if not row:
+            continue
+        out.append(_citation_block(citation, row))
+    out.append("</div>")
+    return "".join(out)
+
+
+def _citation_block(citation: Citation, row: dict[str, Any]) -> str:
+    lines = row["text"].split("\n")
+    paragraph = "\n".join(lines[citation.line_start - 1 : citation.line_end])
+    span = (
+        f"{citation.line_start}"
+        if citation.line_start == citation.line_end
+        else f"{citation.line_start}-{citation.line_end}"
+    )
+    url = source_url(row["id"], citation.line_start, citation.line_end)
+    outlet = f" — {html.escape(citation.outlet)}" if citation.outlet else ""
+    return (
+        f'<div class="cite" id="cite-{citation.n}"><h4>'
+        f'<a href="{html.escape(url)}" target="_blank">[{citation.n}] '
+        f"{html.escape(_title(row))}</a>{outlet}</h4>"
+        f'<div class="where">{html.escape(citation.source)}:{span}</div>'
+        f"<p>{_highlight(paragraph, citation.quote)}</p></div>"
+    )
+
+
+def _title(row: dict[str, Any]) -> str:
+    title = (row.get("meta") or {}).get("title")
+    if title:
+        return str(title)
+    first = next((line for line in row["text"].split("\n") if line.strip()), row["source"])
+    return first[:80] + ("…" if len(first) > 80 else "")
+
+
+def source_page(row: dict[str, Any], start: int | None, end: int | None) -> str:
+    """The whole article, numbered, with the cited lines marked and scrolled to."""
+    lines = row["text"].split("\n")
+    labels = row.get("labels") or []
+    body = []
+    for number, line in enumerate(lines, start=1):
+        cited = start is not None and end is not None and start <= number <= end
+        label = labels[number - 1] if number - 1 < len(labels) else "body"
+        classes = (
+            "line"
+            + (" hit" if cited else "")
+            + (" dropped" if label in ("boilerplate", "meta") else "")
+        )
+        text = f"<mark>{html.escape(line)}</mark>" if cited else html.escape(line)
+        body.append(
+            f'<div class="{classes}" id="L{number}"><span class="ln">{number}</span>'
+            f'<span class="tx">{text}</span></div>'
+        )
+    title = html.escape(_title(row))
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{title}</title><style>
+body {{ font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; }}
+.line {{ display: flex; gap: 1rem; padding: 1px 0; scroll-margin-top: 30vh; }}
+.ln {{ color: #9ca3af; min-width: 3ch; text-align: right; user-select: none; }}
+.hit {{ background: #fef3c7; }} mark {{ background: #fde68a; }}
+.dropped .tx {{ color: #9ca3af; }}
+</style></head><body><h1>{title}</h1>
+<p>{html.escape(row["source"])}{
+        " — " + html.escape(row["meta"]["outlet"]) if (row.get("meta") or {}).get("outlet") else ""
+    }</p>
+{"".join(body)}</body></html>"""
+
+
+def export_markdown(turns: list[tuple[str, Answer]], seeds_label: str = "seeds") -> str:
+    """The conversation with its sources, for the export button."""
+    out = ["# Conversation\n"]
+    for question, answer in turns:
+        out.append(f"## Q: {question}\n")
+        out.append(answer.text + "\n")
+        if answer.citations:
+            out.append("Sources:\n")
+            for c in answer.citations:
+                span = (
+                    f"{c.line_start}"
+                    if c.line_start == c.line_end
+                    else f"{c.line_start}-{c.line_end}"
+                )
+                title = f" — {c.title}" if c.title else ""
+                out.append(f"- [{c.n}] {seeds_label}/{c.source}:{span}{title}\n  > {c.quote}\n")
+        out.append(
+            f"\n*answered by {answer.backend}{' · ' + answer.model if answer.model else ''}*\n"
+        )
+    return "\n".join(out)
