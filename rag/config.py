@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         64, ge=1, description="Questions waiting at most; past it users are told it is busy."
     )
     ui_max_upload: str = Field("5mb", description="Largest upload the chat accepts.")
+    ui_uploads: bool = Field(
+        False, description="Let the page add articles to seeds/ and re-index (a writer)."
+    )
 
     @field_validator("openai_base_url")
     @classmethod

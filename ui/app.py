@@ -103,6 +103,49 @@ class ChatService:
         yield ("answer", answer, asked if asked != question else None, engine)
 
 
+ALLOWED_UPLOADS = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+
+
+def add_articles(settings: Settings, paths: list[str], progress: Any = None) -> str:
+    """Copy uploaded files into the seeds folder and re-index (only what is new).
+
+    Names are reduced to a safe base name and never overwrite an existing article.
+    """
+    import re
+    import shutil
+
+    from rag.indexing import build_index
+
+    added: list[str] = []
+    refused: list[str] = []
+    settings.seeds_dir.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        original = Path(path).name
+        suffix = Path(original).suffix.lower()
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(original).stem).strip("._") or "article"
+        if suffix not in ALLOWED_UPLOADS:
+            refused.append(f"{original}: only {', '.join(sorted(ALLOWED_UPLOADS))} files")
+            continue
+        target = settings.seeds_dir / f"{stem[:80]}{suffix}"
+        number = 1
+        while target.exists():
+            number += 1
+            target = settings.seeds_dir / f"{stem[:80]}-{number}{suffix}"
+        shutil.copyfile(path, target)
+        added.append(target.name)
+    lines = [f"Refused {r}" for r in refused]
+    if added:
+        report = build_index(settings, progress=progress)
+        skipped = {source: why for source, why in report.skipped}
+        for name in added:
+            lines.append(f"Skipped {name}: {skipped[name]}" if name in skipped else f"Added {name}")
+        lines.append(
+            f"Index: {report.files_indexed} articles, {report.chunks} passages "
+            f"({report.chunks_embedded} newly embedded)."
+        )
+    return "\n\n".join(lines) or "Nothing to add."
+
+
 def build_app(settings: Settings) -> Any:
     import gradio as gr
     from fastapi import FastAPI, HTTPException, Query
@@ -202,6 +245,31 @@ def build_app(settings: Settings) -> Any:
             ).then(lambda: "", None, box, api_visibility="private").then(
                 export, session, download, api_visibility="private"
             )
+        if settings.ui_uploads:
+            with gr.Accordion("Add articles", open=False):
+                files = gr.File(
+                    label="Articles (.txt, .md, .html, .pdf)",
+                    file_count="multiple",
+                    file_types=sorted(ALLOWED_UPLOADS),
+                    elem_id="upload",
+                )
+                add = gr.Button("Add to the index", elem_id="add")
+                added = gr.Markdown(elem_id="added")
+
+            # Gradio injects progress through this default: its documented pattern.
+            def on_add(paths: list[str] | None, progress: Any = gr.Progress()) -> str:  # noqa: B008
+                if not paths:
+                    return "Choose files first."
+
+                def report(done: int, total: int, stage: str) -> None:
+                    progress(done / max(total, 1), desc=f"{stage} {done}/{total}")
+
+                try:
+                    return add_articles(settings, list(paths), report)
+                except RagError as err:
+                    return f"**Not added:** {err.message}"
+
+            add.click(on_add, files, added, api_visibility="private")
         gr.api(ask_api, api_name="ask")
 
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)

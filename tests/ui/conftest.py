@@ -34,7 +34,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(workdir: Path, *extra: str) -> RunningApp:
+def start_app(workdir: Path, *extra: str, env_extra: dict[str, str] | None = None) -> RunningApp:
     port = free_port()
     env = {
         k: v
@@ -42,6 +42,7 @@ def start_app(workdir: Path, *extra: str) -> RunningApp:
         if not k.startswith(("RAG_", "OPENAI_")) and k not in OFFLINE_SWITCHES
     }
     env["OPENAI_API_KEY"] = CANARY  # must never show up anywhere
+    env.update(env_extra or {})
     log = (workdir / f"app-{port}.log").open("w")
     process = subprocess.Popen(
         [
