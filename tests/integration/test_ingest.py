@@ -224,3 +224,20 @@ def test_the_passage_an_answer_quotes_is_listed_first(built_index) -> None:
         first, cited = answer.passages[0], answer.citations[0]
         assert first["source"] == cited.source
         assert first["line_start"] <= cited.line_start <= cited.line_end <= first["line_end"]
+
+
+def test_a_question_in_flight_finishes_on_the_generation_it_started_on(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    from rag.live import LiveEngine
+
+    index = tmp_path / "index"
+    build_index(settings(seeds_copy, index))
+    live = LiveEngine(settings(seeds_copy, index), check_every=0)
+    before = live.get()  # a question holding this engine is "in flight"
+    (seeds_copy / "004_3ca911a4c31bdd1a.txt").unlink()
+    build_index(settings(seeds_copy, index))
+    after = live.get()
+    assert after is not before and after.generation.name != before.generation.name
+    assert "$1 billion" in before.ask("How much did Microsoft invest in OpenAI in 2019?").text
+    assert "004_3ca911a4c31bdd1a.txt" not in after.documents()

@@ -4,6 +4,7 @@ Screenshots of every test land in test-artifacts/."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import time
 
 import pytest
@@ -98,3 +99,14 @@ def test_an_unreachable_endpoint_falls_back_to_the_extractive_answer(app_workdir
         assert "Mensch" in answer and "[1]" in answer
     finally:
         stop_app(fallback)
+
+
+def test_export_downloads_the_conversation_with_its_sources(app, page) -> None:
+    page.goto(app.url)
+    ask(page, "Who is the CEO of Mistral?", 0)
+    page.wait_for_timeout(500)  # the export file is prepared right after the answer
+    with page.expect_download() as download:
+        page.click("#export")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## Q: Who is the CEO of Mistral?" in text
+    assert "[1] seeds/000_1e069c046a7fec7f.txt:5" in text and "> Arthur Mensch" in text
