@@ -4,8 +4,8 @@ Screenshots of every test land in test-artifacts/."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 import time
+from pathlib import Path
 
 import pytest
 
