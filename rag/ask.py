@@ -72,7 +72,7 @@ def _main(args: argparse.Namespace) -> int:
         openai_base_url=args.base_url,
         model_path=args.model_path,
     )
-    engine = _open_engine(settings)
+    engine = open_engine(settings)
     generator = None
     if not args.retrieve_only and settings.llm != "extractive":
         from rag.llm import make_generator
@@ -124,7 +124,8 @@ def _main(args: argparse.Namespace) -> int:
     return status
 
 
-def _open_engine(settings: Any) -> Engine:
+def open_engine(settings: Any) -> Engine:
+    """The engine over the published index, indexing the seeds first if there is none."""
     from rag.engine import Engine
     from rag.errors import IndexNotFoundError
 

@@ -205,13 +205,13 @@ def clean_lines(lines: list[str], given: ArticleMeta | None = None) -> Cleaned:
             labels[i] = "body" if is_prose(lines[i]) or _ends_sentence(lines[i]) else "aside"
 
     given = given or ArticleMeta()
-    meta = ArticleMeta(
+    merged = ArticleMeta(
         title=given.title or (lines[title_at].strip() if title_at is not None else None),
         outlet=given.outlet or found.get("outlet"),
         byline=given.byline or found.get("byline"),
         published=given.published,
     )
-    return Cleaned(labels=tuple(labels), meta=meta)
+    return Cleaned(labels=tuple(labels), meta=merged)
 
 
 def _ends_sentence(line: str) -> bool:

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.cli_common import add_location_flags, run
+from rag.retrieve import Mode
 
 PROG = "python -m rag.eval"
-MODES = ("hybrid", "bm25", "dense")
+MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 
 
 @dataclass(frozen=True)
@@ -197,11 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from rag.ask import _open_engine
+        from rag.ask import open_engine
         from rag.config import load_settings
 
         gold = load_gold(Path(args.gold))
-        engine = _open_engine(load_settings(seeds_dir=args.seeds, index_dir=args.index))
+        engine = open_engine(load_settings(seeds_dir=args.seeds, index_dir=args.index))
         if args.calibrate:
             print(json.dumps(calibrate(engine, gold), indent=1))
             return 0

@@ -280,7 +280,9 @@ class ExtractiveAnswerer:
         texts = [p.chunk.text[s:e] for p, s, e in spans]
         vectors = self._vectors(texts)
         similarities = vectors @ np.asarray(query_vector)
-        target_sims = vectors @ self._vectors([target])[0] if targets else np.ones(len(texts))
+        target_sims = (
+            vectors @ self._vectors([target])[0] if target and targets else np.ones(len(texts))
+        )
         doc_bags: dict[str, set[str]] = {}
         scored = []
         for (passage, start, end), text, sim, target_sim in zip(

@@ -328,25 +328,29 @@ def make_generator(settings: Settings) -> GenerativeAnswerer:
         settings.connect_timeout, settings.first_token_timeout, settings.turn_timeout
     )
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    common = {
-        "deadlines": deadlines,
-        "max_retries": settings.max_retries,
-        "max_tokens": settings.max_tokens,
-        "temperature": settings.temperature,
-    }
+
+    def client(base_url: str | None, api_key: str | None, model: str | None) -> ChatClient:
+        return ChatClient(
+            base_url,
+            api_key,
+            model,
+            deadlines,
+            max_retries=settings.max_retries,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+        )
+
     if settings.llm == "openai":
         if not key:
             raise ConfigError("--llm openai needs OPENAI_API_KEY (in the environment or .env)")
-        client = ChatClient(
-            settings.openai_base_url, key, settings.model or DEFAULT_OPENAI_MODEL, **common
-        )
+        chat = client(settings.openai_base_url, key, settings.model or DEFAULT_OPENAI_MODEL)
     elif settings.llm == "openai-compatible":
         if not settings.openai_base_url:
             raise ConfigError(
                 "--llm openai-compatible needs --base-url or OPENAI_BASE_URL, e.g. "
                 "http://127.0.0.1:11434/v1 (Ollama) or http://127.0.0.1:8080/v1 (llama.cpp)"
             )
-        client = ChatClient(settings.openai_base_url, key, settings.model, **common)
+        chat = client(settings.openai_base_url, key, settings.model)
     elif settings.llm == "local":
         if settings.model_path is None:
             raise ConfigError("--llm local needs --model-path FILE.gguf (or RAG_MODEL_PATH)")
@@ -355,7 +359,7 @@ def make_generator(settings: Settings) -> GenerativeAnswerer:
             server = LocalServer(path)
             server.wait_ready()
             _local_servers[path] = server
-        client = ChatClient(_local_servers[path].base_url, None, settings.model, **common)
+        chat = client(_local_servers[path].base_url, None, settings.model)
     else:
         raise ConfigError(f"{settings.llm!r} is not a generative backend")
-    return GenerativeAnswerer(client, settings.llm, settings.context_tokens)
+    return GenerativeAnswerer(chat, settings.llm, settings.context_tokens)

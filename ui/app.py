@@ -333,9 +333,9 @@ def main(argv: list[str] | None = None) -> int:
             model=args.model,
             model_path=args.model_path,
         )
-        from rag.ask import _open_engine
+        from rag.ask import open_engine
 
-        _open_engine(settings)  # builds the index on first run
+        open_engine(settings)  # builds the index on first run
         app = build_app(settings)
     except RagError as err:
         print(f"python -m ui: error: {err.message}", file=sys.stderr)
