@@ -12,6 +12,7 @@ from rag import store
 from rag.documents import Chunk
 from rag.embed import MiniLM, as_llama_embedding
 from rag.nodes import node_to_chunk
+from rag.text import expand_query
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -103,7 +104,8 @@ class Retriever:
             started = time.perf_counter()
             with self._lock:
                 self._bm25.similarity_top_k = top
-                sparse = [hit for hit in self._bm25.retrieve(bundle) if (hit.score or 0) > 0]
+                keywords = QueryBundle(query_str=expand_query(question))
+                sparse = [hit for hit in self._bm25.retrieve(keywords) if (hit.score or 0) > 0]
             timings["bm25"] = (time.perf_counter() - started) * 1000
 
         nodes = {hit.node.node_id: hit.node for hit in sparse}

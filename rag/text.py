@@ -113,3 +113,74 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’.][a-z0-9]+)*")
 def words(text: str) -> list[str]:
     """Lower-case word tokens (keeps 2.5, 1,600 → 1 600, u.s)."""
     return _WORD.findall(text.lower())
+
+
+# Spellings of one thing that news copy mixes freely: a question says "chief executive"
+# where the article says "CEO", "German" where it says "Germany", "MS" for Microsoft.
+# Only the extractive answerer's term matching uses this; the indexes do not.
+_DEMONYMS = {
+    "German": "Germany",
+    "Spanish": "Spain",
+    "French": "France",
+    "British": "Britain",
+    "Italian": "Italy",
+    "Chinese": "China",
+    "Japanese": "Japan",
+    "Korean": "Korea",
+    "American": "America",
+    "European": "Europe",
+    "Taiwanese": "Taiwan",
+    "Indian": "India",
+    "Canadian": "Canada",
+    "Israeli": "Israel",
+    "Swiss": "Switzerland",
+    "Dutch": "Netherlands",
+}
+_VARIANTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bchief executive(?: officer)?\b|\bCEO\b", re.I), "CEO"),
+    (re.compile(r"\bchief technology officer\b|\bCTO\b", re.I), "CTO"),
+    (re.compile(r"\bchief financial officer\b|\bCFO\b", re.I), "CFO"),
+    (re.compile(r"\bU\.S\.(?!\w)|\b(?:US|USA|United States)\b"), "USA"),
+    (re.compile(r"\bU\.K\.(?!\w)|\b(?:UK|United Kingdom)\b"), "Britain"),
+    (re.compile(r"\b(?:EU|European Union)\b"), "EU"),
+    (re.compile(r"\bMS\b"), "Microsoft"),
+    (re.compile(r"\bR&D\b|\bresearch[- ]and[- ]development\b", re.I), "research development"),
+    (re.compile(r"(?<=\d)\s?bn\b", re.I), " billion"),
+    (re.compile(r"(?<=\d)\s?mn\b", re.I), " million"),
+    (re.compile(r"\b(" + "|".join(_DEMONYMS) + r")\b"), ""),
+]
+
+
+def canonical(text: str) -> str:
+    """``text`` with variant spellings mapped to one form, for term matching."""
+    for pattern, replacement in _VARIANTS:
+        if replacement:
+            text = pattern.sub(replacement, text)
+        else:
+            text = pattern.sub(lambda m: _DEMONYMS[m.group(1)], text)
+    return text
+
+
+_SPELLED_OUT = {
+    "CEO": "chief executive",
+    "CTO": "chief technology officer",
+    "CFO": "chief financial officer",
+    "USA": "US United States",
+    "Britain": "UK British",
+    "EU": "European Union",
+}
+
+
+def expand_query(question: str) -> str:
+    """The question plus its other spellings, for keyword search: an article that
+    says "chief executive" should match a question asking about the "CEO"."""
+    normal = canonical(question)
+    asked = set(words(question))
+    extra = [w for w in dict.fromkeys(words(normal)) if w not in asked]
+    extra += [
+        longer for short, longer in _SPELLED_OUT.items() if re.search(rf"\b{short}\b", normal)
+    ]
+    extra += [
+        demonym for demonym, country in _DEMONYMS.items() if re.search(rf"\b{country}\b", normal)
+    ]
+    return " ".join([question, *extra])

@@ -28,20 +28,23 @@ def engine(built_index) -> Engine:
 
 
 def test_invalid_markers_and_uncited_sentences_are_removed(engine: Engine) -> None:
+    # Cite the source that really holds the sentence, whatever rank retrieval gives it.
+    passages = engine.retrieve("Who is the CEO of Mistral?").passages
+    n = 1 + next(i for i, p in enumerate(passages) if "co-founder and CEO" in p.chunk.text)
     reply = (
-        "Arthur Mensch is the co-founder and CEO of Mistral. [1] He was born on Mars. "
+        f"Arthur Mensch is the co-founder and CEO of Mistral. [{n}] He was born on Mars. "
         "Mistral is worth a trillion dollars [7]. ![x](http://127.0.0.1:9/pixel.png)"
     )
     with FakeChatServer([Step(reply=reply)]) as server:
         answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
         sent = server.requests[0]
     assert answer.backend == "openai-compatible" and answer.model == "fake-model"
-    assert answer.text == "Arthur Mensch is the co-founder and CEO of Mistral [1]."
+    assert answer.text == f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]."
     assert "[7]" not in answer.text and "Mars" not in answer.text and "http" not in answer.text
     assert any("dropped 2 sentence" in n for n in answer.notices)
     (citation,) = answer.citations
     assert (
-        citation.n == 1 and citation.quote == "Arthur Mensch is the co-founder and CEO of Mistral."
+        citation.n == n and citation.quote == "Arthur Mensch is the co-founder and CEO of Mistral."
     )
     assert sent["max_tokens"] == 512 and sent["stream"] is True
     prompt = sent["messages"][1]["content"]

@@ -53,3 +53,32 @@ def test_key_terms_and_entities() -> None:
 )
 def test_target_phrase(question: str, target: str | None) -> None:
     assert target_phrase(question) == target
+
+
+def test_a_name_answer_must_be_one_the_question_does_not_give() -> None:
+    asked = frozenset({"who", "co", "founded", "mistral", "with", "arthur", "mensch"})
+    assert not has_type("name", "Arthur Mensch is the co-founder and CEO of Mistral.", asked)
+    assert has_type("name", "It was founded by Mensch and Timothee Lacroix.", asked)
+
+
+def test_vague_time_words_are_not_dates() -> None:
+    assert not has_type("date", "Satya Nadella acknowledged recently that the firm grew.")
+    assert has_type("date", "The firm was founded last year.")
+
+
+def test_light_verbs_and_hedges_are_not_key_terms() -> None:
+    assert key_terms("How much has Microsoft invested in OpenAI in total?") == [
+        "microsoft",
+        "invested",
+        "openai",
+    ]
+    assert "speech" in key_terms("Where did Brad Smith give his speech?")
+    assert "give" not in key_terms("Where did Brad Smith give his speech?")
+
+
+def test_a_which_question_names_its_category() -> None:
+    from rag.extractive import category_words
+
+    assert category_words("Which news agency said the deal could help?") == {"news", "agency"}
+    assert category_words("And which company is the cloud provider?") == {"company"}
+    assert category_words("Who runs Mistral?") == set()

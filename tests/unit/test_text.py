@@ -22,3 +22,28 @@ def test_line_index() -> None:
     index = LineIndex("a\nbc\n\nd")
     assert [index.line_of(i) for i in range(7)] == [1, 1, 2, 2, 2, 3, 4]
     assert index.span(2) == (2, 4)
+
+
+def test_variant_spellings_map_to_one_form() -> None:
+    from rag.text import canonical
+
+    assert canonical("OpenAI's chief executive officer") == "OpenAI's CEO"
+    assert canonical("data centres in German and Spanish towns") == (
+        "data centres in Germany and Spain towns"
+    )
+    assert canonical("MS invested $13bn in the U.S.") == "Microsoft invested $13 billion in the USA"
+    # lower-case "us" is a pronoun, not the country
+    assert canonical("Microsoft shares our values with us") == "Microsoft shares our values with us"
+
+
+def test_keyword_queries_gain_the_other_spellings() -> None:
+    from rag.text import expand_query
+
+    assert (
+        expand_query("Who is the CEO of Mistral?") == "Who is the CEO of Mistral? chief executive"
+    )
+    expanded = expand_query("Who is OpenAI's chief executive?")
+    assert expanded.startswith("Who is OpenAI's chief executive?") and "ceo" in expanded.split()
+    assert expand_query("Does Microsoft own shares in Mistral?") == (
+        "Does Microsoft own shares in Mistral?"
+    )
