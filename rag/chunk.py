@@ -16,7 +16,7 @@ from rag.documents import Chunk, Document
 from rag.embed import MAX_TOKENS
 from rag.text import LineIndex, sentence_spans
 
-CHUNKER_VERSION = "chunk-1"
+CHUNKER_VERSION = "chunk-2"  # 2: chunk ids include the file name
 CONTENT_LABELS = {"title", "body", "aside"}
 
 
@@ -128,7 +128,9 @@ def chunk_document(
 def _make_chunk(doc: Document, units: list[_Unit], index: LineIndex, prefix: str) -> Chunk:
     start, end = units[0].start, units[-1].end
     text = doc.text[start:end]
-    digest = hashlib.sha256(f"{doc.sha256}:{start}:{end}".encode()).hexdigest()[:24]
+    # The file name is part of the id: two files with the same text (a copy, a re-post)
+    # are two sources, and the store must keep both.
+    digest = hashlib.sha256(f"{doc.source}\0{doc.sha256}:{start}:{end}".encode()).hexdigest()[:24]
     return Chunk(
         id=digest,
         source=doc.source,

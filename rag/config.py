@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")
     candidates: int = Field(20, ge=1, le=200, description="Hits taken from each retriever.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    lead_boost: bool = Field(
+        True, description="Rank articles by their lead paragraph as a third fused list."
+    )
 
     # -- index shape (part of the fingerprint) -----------------------------
     embedder: Literal["minilm-int8"] = Field(
@@ -91,6 +94,9 @@ class Settings(BaseSettings):
         64, ge=1, description="Questions waiting at most; past it users are told it is busy."
     )
     ui_max_upload: str = Field("5mb", description="Largest upload the chat accepts.")
+    ui_rate_limit: int = Field(
+        30, ge=1, description="Questions one chat session (or API client) may ask per minute."
+    )
     ui_uploads: bool = Field(
         False, description="Let the page add articles to seeds/ and re-index (a writer)."
     )

@@ -89,6 +89,7 @@ class Engine:
             candidates=max(self.settings.candidates, k or 0),
             rrf_k=self.settings.rrf_k,
             mode=mode,
+            lead_boost=self.settings.lead_boost,
         )
 
     def ask(

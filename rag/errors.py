@@ -32,6 +32,10 @@ class ConfigError(RagError):
     exit_code = 2
 
 
+class RateLimitedError(RagError):
+    """Too many questions from one session in the last minute."""
+
+
 class NoArticlesError(ConfigError):
     pass
 
@@ -50,6 +54,10 @@ class IndexNotFoundError(IndexError_):
 
 class IndexIncompatibleError(IndexError_):
     pass
+
+
+class IndexVerifyError(IndexError_):
+    """A freshly built generation failed its check; it was not published."""
 
 
 class IndexLockedError(IndexError_):

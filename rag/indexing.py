@@ -16,12 +16,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag import store
+from rag import store, verify
 from rag.chunk import chunk_document
 from rag.config import Settings
 from rag.documents import Chunk, Document
 from rag.embed import MiniLM, shared_minilm
-from rag.errors import IndexIncompatibleError, IndexNotFoundError, NoArticlesError
+from rag.errors import (
+    IndexIncompatibleError,
+    IndexNotFoundError,
+    IndexVerifyError,
+    NoArticlesError,
+)
 from rag.loaders import SkipFile, discover, read_document
 from rag.nodes import chunk_to_node
 
@@ -119,21 +124,22 @@ def build_index(
             )
             to_embed.append((doc, chunks))
 
-        total = sum(len(chunks) for _, chunks in to_embed)
-        done = 0
+        # Embed across files in large slices: the embedder sorts each slice by length, so
+        # batches carry little padding, and small files do not each pay a short batch.
+        pending = [(doc, chunk) for doc, chunks in to_embed for chunk in chunks]
+        total = len(pending)
         vectors = store.vector_store(collection)
+        step = max(settings.embed_batch_size * 32, 64)
+        for first in range(0, total, step):
+            batch = pending[first : first + step]
+            nodes = [chunk_to_node(chunk, settings.embed_title) for _, chunk in batch]
+            embeddings = embedder.encode([chunk.embed_text for _, chunk in batch])
+            for node, vector in zip(nodes, embeddings, strict=True):
+                node.embedding = vector.tolist()
+            vectors.add(nodes)
+            if progress:
+                progress(min(first + step, total), total, "embedding")
         for doc, chunks in to_embed:
-            nodes = [chunk_to_node(c, settings.embed_title) for c in chunks]
-            step = max(settings.embed_batch_size * 8, 32)
-            for first in range(0, len(nodes), step):
-                batch = nodes[first : first + step]
-                embeddings = embedder.encode([c.embed_text for c in chunks[first : first + step]])
-                for node, vector in zip(batch, embeddings, strict=True):
-                    node.embedding = vector.tolist()
-                vectors.add(batch)
-                done += len(batch)
-                if progress:
-                    progress(done, total, "embedding")
             report.files_embedded.append(doc.source)
             files_manifest[doc.source] = _file_entry(doc, len(chunks))
             report.chunks_embedded += len(chunks)
@@ -151,6 +157,11 @@ def build_index(
         }
         (building / store.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         del collection, old_collection, vectors
+        try:
+            verify.in_subprocess(building)
+        except IndexVerifyError:
+            shutil.rmtree(building, ignore_errors=True)
+            raise  # the published generation stays as it was
         final = store.publish(index_dir, building)
         store.clean_leftovers(index_dir)
         report.generation = final.name
@@ -205,6 +216,7 @@ def _write_sidecars(
     bm25_dir = building / "bm25"
     bm25_dir.mkdir()
     bm25.persist(str(bm25_dir), show_progress=False)
+    store.write_leads(building, collection)
     with (building / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for doc in documents:
             row = {

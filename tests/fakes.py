@@ -22,11 +22,18 @@ class Step:
     headers: dict[str, str] = field(default_factory=dict)
     stall: float = 0.0  # seconds to wait before answering
     cut_after: int | None = None  # close the stream after this many chunks
+    seconds: float = 0.0  # spread the stream over this long (a model that takes time)
 
 
 class FakeChatServer:
-    def __init__(self, steps: list[Step] | None = None, model: str = "fake-model") -> None:
+    def __init__(
+        self,
+        steps: list[Step] | None = None,
+        model: str = "fake-model",
+        default: Step | None = None,
+    ) -> None:
         self.steps = list(steps or [])
+        self.default = default or Step(reply="")
         self.model = model
         self.requests: list[dict] = []
         outer = self
@@ -52,7 +59,7 @@ class FakeChatServer:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 outer.requests.append(body)
-                step = outer.steps.pop(0) if outer.steps else Step(reply="")
+                step = outer.steps.pop(0) if outer.steps else outer.default
                 if step.stall:
                     time.sleep(step.stall)
                 if step.status != 200:
@@ -120,6 +127,8 @@ class FakeChatServer:
             }
             handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             handler.wfile.flush()
+            if step.seconds:
+                time.sleep(step.seconds / len(pieces))
         final = {
             "id": "c",
             "object": "chat.completion.chunk",
@@ -130,3 +139,43 @@ class FakeChatServer:
         handler.wfile.write(f"data: {json.dumps(final)}\n\n".encode())
         handler.wfile.write(b"data: [DONE]\n\n")
         handler.wfile.flush()
+
+
+class Canary:
+    """An HTTP listener on a loopback address that only counts who came knocking.
+
+    Anything that reaches it is a leak: a fetched image, a followed link, a proxied URL."""
+
+    def __init__(self, host: str = "127.0.0.3") -> None:
+        self.hits: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _hit(self) -> None:
+                outer.hits.append(f"{self.command} {self.path}")
+                self.send_response(200)
+                self.send_header("content-type", "image/png")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_HEAD = _hit
+
+        self._server = ThreadingHTTPServer((host, 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Canary:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,18 @@ import rag  # noqa: F401  (offline switches before gradio is imported)
 from rag.cite import Answer
 from rag.config import Settings, load_settings
 from rag.engine import Conversation
-from rag.errors import LLMError, RagError
+from rag.errors import LLMError, RagError, RateLimitedError
 from rag.followup import rewrite_followup
 from rag.live import LiveEngine
-from ui.render import CSS, chat_markdown, evidence_html, export_markdown, source_page
+from ui.limits import RateLimiter
+from ui.render import (
+    CSS,
+    chat_markdown,
+    evidence_html,
+    export_markdown,
+    source_page,
+    streaming_markdown,
+)
 
 log = logging.getLogger("rag.ui")
 EXAMPLES = [
@@ -39,6 +49,7 @@ class ChatSession:
 
     conversation: Conversation = field(default_factory=Conversation)
     turns: list[tuple[str, Answer]] = field(default_factory=list)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def interpret(self, question: str) -> str:
         if not self.turns:
@@ -53,6 +64,7 @@ class ChatService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.live = LiveEngine(settings)
+        self.limiter = RateLimiter(settings.ui_rate_limit, 60.0)
         self.generator: Any = None
         self.generator_error: str | None = None
         if settings.llm != "extractive":
@@ -73,8 +85,16 @@ class ChatService:
             )
         return "extractive (quotes sentences from the articles; nothing is generated)"
 
-    def turn(self, question: str, session: ChatSession) -> Any:
-        """Yield ("delta", text) while a model streams, then ("answer", Answer, asked_as)."""
+    def turn(self, question: str, session: ChatSession, key: str | None = None) -> Any:
+        """Yield ("delta", text) while a model streams, then ("answer", Answer, asked_as).
+
+        ``key``: whose rate limit this turn counts against (default: the session)."""
+        wait = self.limiter.allow(key or session.id)
+        if wait is not None:  # checked first: a refused question costs no retrieval, no model
+            raise RateLimitedError(
+                f"too many questions: the limit is {self.limiter.limit} a minute; "
+                f"try again in {math.ceil(wait)} s"
+            )
         engine = self.live.get()  # this turn stays on this generation to the end
         asked = session.interpret(question)
         retrieval = engine.retrieve(asked)
@@ -170,7 +190,7 @@ def build_app(settings: Settings) -> Any:
             for item in service.turn(message, session):
                 if item[0] == "delta":
                     streamed += item[1]
-                    history[-1] = {"role": "assistant", "content": streamed}
+                    history[-1] = {"role": "assistant", "content": streaming_markdown(streamed)}
                     yield history, gr.skip(), session, gr.skip()
                 else:
                     _, answer, asked_as, engine = item
@@ -193,13 +213,18 @@ def build_app(settings: Settings) -> Any:
         path.write_text(export_markdown(session.turns), encoding="utf-8")
         return str(path)
 
-    def ask_api(question: str) -> dict:
+    def ask_api(question: str, request: gr.Request) -> dict:
         """One question, one JSON answer (the CLI's --json shape)."""
         session = ChatSession()
         answer = None
-        for item in service.turn(question, session):
-            if item[0] == "answer":
-                answer = item[1]
+        # One API session (a gradio_client Client) is one conversation for the limit.
+        key = request.session_hash or getattr(request.client, "host", None) or "unknown"
+        try:
+            for item in service.turn(question, session, key=f"api:{key}"):
+                if item[0] == "answer":
+                    answer = item[1]
+        except RagError as err:
+            raise gr.Error(err.message) from None
         assert answer is not None
         return answer.to_dict()
 

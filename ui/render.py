@@ -51,6 +51,13 @@ def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = No
     return "".join(parts)
 
 
+def streaming_markdown(text: str) -> str:
+    """A model's answer while it streams, before any check: shown inert. Its images,
+    links and HTML are text here, so a planted instruction that makes the model emit
+    ``![x](http://…)`` cannot make the browser fetch anything."""
+    return _md_escape(text, keep_markers=True)
+
+
 def _md_escape(text: str, keep_markers: bool = False) -> str:
     """Neutralise Markdown and HTML in quoted text (the chat renders Markdown)."""
     escaped = re.sub(r"([\\`*_{}\[\]()#+!|~>])", r"\\\1", html.escape(text, quote=False))

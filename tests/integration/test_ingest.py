@@ -113,6 +113,18 @@ def test_incremental_ingest_embeds_only_what_changed(seeds_copy: Path, tmp_path:
     assert len(records["ids"]) == generation.manifest["chunk_count"]
 
 
+def test_two_files_with_the_same_text_are_both_kept(seeds_copy: Path, tmp_path: Path) -> None:
+    # A re-post under another name is another source: losing it would lose a citation.
+    original = seeds_copy / "000_1e069c046a7fec7f.txt"
+    (seeds_copy / "repost.txt").write_bytes(original.read_bytes())
+    report = build_index(settings(seeds_copy, tmp_path / "index"))
+    generation = store.open_current(tmp_path / "index")
+    records = store.all_records(store.open_collection(generation.path))
+    per_source = [m["source"] for m in records["metadatas"]]
+    assert per_source.count("repost.txt") == per_source.count(original.name) > 0
+    assert len(records["ids"]) == report.chunks == generation.manifest["chunk_count"]
+
+
 def test_other_settings_mean_a_new_index_not_a_mixed_one(built_index, tmp_path: Path) -> None:
     seeds, index = built_index
     with pytest.raises(IndexIncompatibleError, match="rag.ingest"):
@@ -179,10 +191,26 @@ def test_a_second_writer_is_refused_at_once(seeds_copy: Path, tmp_path: Path) ->
         lock.release()
 
 
+def _children(pid: int) -> list[str]:
+    """Command lines of the direct children of ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("point", ["starting", "embedding", "verifying"])
 def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
-    seeds_copy: Path, tmp_path: Path
+    point: str, seeds_copy: Path, tmp_path: Path
 ) -> None:
+    import random
+
     index = tmp_path / "index"
     build_index(settings(seeds_copy, index))
     published = store.current_name(index)
@@ -200,10 +228,19 @@ def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.time() + 60
-    while time.time() < deadline and not list(index.glob("g-*.building")):
-        time.sleep(0.05)
-    time.sleep(1.0)
+    chance = random.Random()
+    deadline = time.time() + 120
+    if point == "starting":  # somewhere in start-up: imports, reading, chunking
+        time.sleep(chance.uniform(0.2, 3.0))
+    elif point == "embedding":  # somewhere while the new generation is being written
+        while time.time() < deadline and not list(index.glob("g-*.building")):
+            time.sleep(0.05)
+        time.sleep(chance.uniform(0.2, 3.0))
+    else:  # the new generation is complete and its check runs in a child process
+        while time.time() < deadline and not any("rag.verify" in c for c in _children(proc.pid)):
+            time.sleep(0.02)
+        assert time.time() < deadline, "the ingest never reached its check"
+    assert proc.poll() is None, "the ingest finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert store.current_name(index) == published
@@ -212,6 +249,7 @@ def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
     report = build_index(settings(seeds_copy, index))
     assert report.published and report.files_indexed == 45
     assert not list(index.glob("g-*.building"))
+    assert store.current_name(index) != published
 
 
 def test_the_passage_an_answer_quotes_is_listed_first(built_index) -> None:
@@ -241,3 +279,52 @@ def test_a_question_in_flight_finishes_on_the_generation_it_started_on(
     assert after is not before and after.generation.name != before.generation.name
     assert "$1 billion" in before.ask("How much did Microsoft invest in OpenAI in 2019?").text
     assert "004_3ca911a4c31bdd1a.txt" not in after.documents()
+
+
+def _corrupt_chroma(generation: Path) -> None:
+    """Scribble over the stored vectors: the HNSW segment files and the sqlite pages."""
+    for path in (generation / "chroma").rglob("*.bin"):
+        path.write_bytes(b"\xff" * max(path.stat().st_size, 64))
+    db = generation / "chroma" / "chroma.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[4096:] = b"\x00" * (len(data) - 4096)
+    db.write_bytes(bytes(data))
+
+
+def test_a_corrupt_new_generation_is_never_published(
+    built_index, seeds_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from rag import indexing
+    from rag.errors import IndexVerifyError
+
+    _, index = built_index
+    index_copy = tmp_path / "index"
+    import shutil
+
+    shutil.copytree(index, index_copy)
+    before = store.current_name(index_copy)
+    (seeds_copy / "extra.txt").write_text("A new article about harbour seals.\n", encoding="utf-8")
+
+    real = indexing._write_sidecars
+
+    def then_corrupt(building, *args, **kwargs):
+        count = real(building, *args, **kwargs)
+        _corrupt_chroma(building)
+        return count
+
+    monkeypatch.setattr(indexing, "_write_sidecars", then_corrupt)
+    with pytest.raises(IndexVerifyError):
+        build_index(settings(seeds_copy, index_copy))
+    assert store.current_name(index_copy) == before
+    assert [p.name for p in index_copy.glob("g-*")] == [before]  # the bad build is gone
+    answer = Engine(settings(seeds_copy, index_copy)).ask("Who is the CEO of Mistral?")
+    assert "Mensch" in answer.text
+
+
+def test_the_check_passes_a_sound_generation_in_a_child_process(built_index) -> None:
+    from rag import verify
+
+    _, index = built_index
+    generation = store.open_current(index)
+    got = verify.in_subprocess(generation.path)
+    assert got["count"] == generation.manifest["chunk_count"] and got["sampled"] > 0

@@ -176,3 +176,50 @@ def test_missing_configuration_is_a_usage_error(built_index) -> None:
     assert result.returncode == 2 and "--base-url" in result.stderr
     result = run_rag("ask", seeds, index, "--llm", "openai", "q")
     assert result.returncode == 2 and "OPENAI_API_KEY" in result.stderr
+
+
+def test_a_100000_character_question_is_refused_at_once_without_a_model_call(
+    engine: Engine,
+) -> None:
+    from rag.errors import ConfigError
+
+    with FakeChatServer([Step(reply="never asked [1].")]) as server:
+        started = time.perf_counter()
+        with pytest.raises(ConfigError, match="shorten it"):
+            engine.ask("Mistral? " * 11_112, generator=generator_for(server.base_url))
+        elapsed = time.perf_counter() - started
+        assert server.requests == []
+    assert elapsed < 0.2
+
+
+def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
+    import tiktoken
+
+    from ui.app import ChatService, ChatSession
+
+    seeds, index = built_index
+    reply = "Arthur Mensch is the co-founder and CEO of Mistral. [1]"
+    with FakeChatServer([Step(reply=reply) for _ in range(200)]) as server:
+        service = ChatService(
+            Settings(
+                seeds_dir=seeds,
+                index_dir=index,
+                llm="openai-compatible",
+                openai_base_url=server.base_url,
+                model="m",
+                ui_rate_limit=1000,
+            )
+        )
+        session = ChatSession()
+        for i in range(200):
+            for _ in service.turn(f"And what about point {i} of the Mistral deal?", session):
+                pass
+        sizes = [
+            len(tiktoken.get_encoding("cl100k_base").encode(m["content"]))
+            for m in server.requests[-1]["messages"]
+        ]
+        assert len(server.requests) == 200
+        assert all(r["max_tokens"] == 512 for r in server.requests)
+    assert len(session.turns) == 200
+    # the 200th prompt is no bigger than the first: history is not replayed
+    assert sum(sizes) <= 3000 + 600

@@ -3,6 +3,7 @@ and the API answers through gradio_client."""
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 
@@ -78,3 +79,14 @@ def test_no_secret_in_the_page_config_or_log(app) -> None:
         assert CANARY not in body and "dotenv-canary" not in body
     log = "".join(p.read_text() for p in app.workdir.glob("app-*.log"))
     assert CANARY not in log and "Traceback" not in log
+
+
+@pytest.mark.parametrize("route", ["/proxy=", "/gradio_api/proxy=", "/gradio_api/file=", "/file="])
+def test_no_route_makes_the_server_fetch_a_url(app, route: str) -> None:
+    from tests.fakes import Canary
+
+    with Canary("127.0.0.4") as canary:
+        status, body = fetch(app.url + route + canary.url + "/ssrf-probe")
+        time.sleep(0.3)
+        assert status in (400, 403, 404), (route, status)
+        assert canary.hits == []

@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m rag.bench`` (see rag/bench/__main__.py)."""

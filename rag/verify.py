@@ -1,0 +1,91 @@
+"""Check a built generation before it is published, in a separate process.
+
+A corrupt HNSW segment can crash the process that reads it (a segfault, not an
+exception), so the check runs in a child: if the child dies, the parent only
+learns "not good" and keeps serving the previous generation.
+
+The check: the collection opens; its count matches the manifest; a sample of stored
+embeddings is readable, finite and of the right size; a probe query with one of
+them finds that very record first; the BM25 sidecar and the leads load.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from rag.errors import IndexVerifyError
+
+SAMPLE = 16
+
+
+def check(path: Path) -> dict[str, int]:
+    """Raise IndexVerifyError unless the generation at ``path`` is sound."""
+    import numpy as np
+
+    from rag import store
+
+    try:
+        manifest = store.read_manifest(path)
+        collection = store.open_collection(path)
+        count = collection.count()
+    except Exception as err:  # anything that stops it opening means "not good"
+        raise IndexVerifyError(f"the new index does not open: {err}") from None
+    if count != int(manifest["chunk_count"]):
+        raise IndexVerifyError(
+            f"the new index holds {count} passages, its manifest says {manifest['chunk_count']}"
+        )
+    ids = store.all_records(collection, ())["ids"]
+    step = max(1, len(ids) // SAMPLE)
+    sample = ids[::step][:SAMPLE]
+    got = collection.get(ids=sample, include=["embeddings"])
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    if vectors.shape[0] != len(sample) or not np.isfinite(vectors).all():
+        raise IndexVerifyError("stored embeddings of the new index are unreadable")
+    probe = collection.query(query_embeddings=vectors[:1], n_results=1, include=[])
+    if not probe["ids"] or probe["ids"][0][:1] != [got["ids"][0]]:
+        raise IndexVerifyError("a probe query on the new index did not find its own record")
+    if not (path / "bm25").is_dir():
+        raise IndexVerifyError("the new index lacks its BM25 sidecar")
+    sources, leads = store.read_leads(path)
+    if len(sources) != len(leads):
+        raise IndexVerifyError("the new index's lead vectors do not match their sources")
+    return {"count": count, "sampled": len(sample)}
+
+
+def in_subprocess(path: Path, timeout: float = 120.0) -> dict[str, int]:
+    """``check`` in a child process; a crash or a hang counts as a failed check."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "rag.verify", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise IndexVerifyError(f"checking the new index took over {timeout:.0f} s") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        if done.returncode < 0:
+            last = f"the checking process died (signal {-done.returncode})"
+        raise IndexVerifyError(f"the new index failed its check: {last}")
+    return json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    if len(args) != 1:
+        print("usage: python -m rag.verify GENERATION_DIR", file=sys.stderr)
+        return 2
+    try:
+        print(json.dumps(check(Path(args[0]))))
+    except IndexVerifyError as err:
+        print(err.message, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
