@@ -29,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
         if args.rebuild and settings.index_dir.exists():
             remove_index(settings.index_dir)
-        report = build_index(settings, progress=progress_bar())
+        from rag.embed import MiniLM
+
+        embedder = MiniLM(settings.embed_batch_size, bulk=True)
+        report = build_index(settings, embedder=embedder, progress=progress_bar())
         if args.json:
             print(json.dumps(report.to_dict(), indent=1))
         else:

@@ -295,6 +295,9 @@ def build_app(settings: Settings) -> Any:
                     return f"**Not added:** {err.message}"
 
             add.click(on_add, files, added, api_visibility="private")
+        # Real objects, not the strings `from __future__ import annotations` leaves:
+        # gr.api reads them to build the endpoint and to inject the request.
+        ask_api.__annotations__ = {"question": str, "request": gr.Request, "return": dict}
         gr.api(ask_api, api_name="ask")
 
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)

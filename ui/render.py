@@ -58,9 +58,20 @@ def streaming_markdown(text: str) -> str:
     return _md_escape(text, keep_markers=True)
 
 
+# The chat's Markdown turns bare URLs into links; a zero-width space after the scheme
+# (or after "www") keeps the text readable and leaves nothing to click or fetch.
+_BARE_URL = re.compile(r"(?i)\b(https?|ftp|file|javascript|data|vbscript)(:)|\b(www)(\.)")
+
+
+def _defang(text: str) -> str:
+    return _BARE_URL.sub(
+        lambda m: (m.group(1) or m.group(3)) + "\u200b" + (m.group(2) or m.group(4)), text
+    )
+
+
 def _md_escape(text: str, keep_markers: bool = False) -> str:
-    """Neutralise Markdown and HTML in quoted text (the chat renders Markdown)."""
-    escaped = re.sub(r"([\\`*_{}\[\]()#+!|~>])", r"\\\1", html.escape(text, quote=False))
+    """Neutralise Markdown, HTML and bare URLs in quoted text (the chat renders Markdown)."""
+    escaped = re.sub(r"([\\`*_{}\[\]()#+!|~>])", r"\\\1", html.escape(_defang(text), quote=False))
     if keep_markers:  # citation markers stay, to become links
         escaped = re.sub(r"\\\[(\d{1,3})\\\]", r"[\1]", escaped)
     return escaped

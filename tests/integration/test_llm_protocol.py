@@ -184,9 +184,10 @@ def test_a_100000_character_question_is_refused_at_once_without_a_model_call(
     from rag.errors import ConfigError
 
     with FakeChatServer([Step(reply="never asked [1].")]) as server:
+        generator = generator_for(server.base_url)
         started = time.perf_counter()
         with pytest.raises(ConfigError, match="shorten it"):
-            engine.ask("Mistral? " * 11_112, generator=generator_for(server.base_url))
+            engine.ask("Mistral? " * 11_112, generator=generator)
         elapsed = time.perf_counter() - started
         assert server.requests == []
     assert elapsed < 0.2

@@ -18,9 +18,12 @@ from rag.indexing import build_index
 pytestmark = pytest.mark.slow
 
 SUBSET = 200
-# Measured on this subset with the default settings (docs/BENCHMARKS.md), less 0.01.
-MIN_HYBRID_NDCG = 0.0
-MIN_HYBRID_OVER_BM25 = 1.0
+# Measured on this subset with the default settings (2026-11-22: hybrid 0.9715, BM25
+# 0.9268, dense 0.9575), less a little. A 200-article subset is easier than the full
+# corpus (fewer look-alike stories), so the ratio to BM25 is smaller than the 1.117
+# of the full run; 1.03 still fails if fusion stops adding over BM25.
+MIN_HYBRID_NDCG = 0.96
+MIN_HYBRID_OVER_BM25 = 1.03
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +56,6 @@ def test_hybrid_retrieval_beats_each_retriever_alone_on_bbc(bbc) -> None:
     articles, keys, retriever = bbc
     got = bbc_quality(retriever, articles, keys)
     hybrid, bm25, dense = got["hybrid"], got["bm25"], got["dense"]
-    print(got)
     assert hybrid["ndcg@10"] >= MIN_HYBRID_NDCG
     assert hybrid["ndcg@10"] >= MIN_HYBRID_OVER_BM25 * bm25["ndcg@10"]
     assert hybrid["ndcg@10"] > dense["ndcg@10"]
