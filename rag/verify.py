@@ -6,7 +6,7 @@ learns "not good" and keeps serving the previous generation.
 
 The check: the collection opens; its count matches the manifest; a sample of stored
 embeddings is readable, finite and of the right size; a probe query with one of
-them finds that very record first; the BM25 sidecar and the leads load.
+them finds that very record at distance ~0; the BM25 sidecar and the leads load.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from rag.errors import IndexVerifyError
 
 SAMPLE = 16
+SAME_VECTOR = 1e-4  # distance at which two stored vectors count as one
 
 
 def check(path: Path) -> dict[str, int]:
@@ -44,9 +45,16 @@ def check(path: Path) -> dict[str, int]:
     vectors = np.asarray(got["embeddings"], dtype=np.float32)
     if vectors.shape[0] != len(sample) or not np.isfinite(vectors).all():
         raise IndexVerifyError("stored embeddings of the new index are unreadable")
-    probe = collection.query(query_embeddings=vectors[:1], n_results=1, include=[])
-    if not probe["ids"] or probe["ids"][0][:1] != [got["ids"][0]]:
+    # Two files with the same text give equal vectors, so the first hit may be a twin:
+    # it must be at distance ~0 and hold the same stored vector.
+    probe = collection.query(query_embeddings=vectors[:1], n_results=1, include=["distances"])
+    hit = probe["ids"][0][:1] if probe["ids"] else []
+    if not hit or probe["distances"][0][0] > SAME_VECTOR:
         raise IndexVerifyError("a probe query on the new index did not find its own record")
+    if hit[0] != got["ids"][0]:
+        twin = collection.get(ids=hit, include=["embeddings"])["embeddings"]
+        if len(twin) != 1 or not np.allclose(np.asarray(twin[0]), vectors[0], atol=1e-6):
+            raise IndexVerifyError("a probe query on the new index found a different record")
     if not (path / "bm25").is_dir():
         raise IndexVerifyError("the new index lacks its BM25 sidecar")
     sources, leads = store.read_leads(path)

@@ -328,3 +328,30 @@ def test_the_check_passes_a_sound_generation_in_a_child_process(built_index) -> 
     generation = store.open_current(index)
     got = verify.in_subprocess(generation.path)
     assert got["count"] == generation.manifest["chunk_count"] and got["sampled"] > 0
+
+
+def test_the_check_accepts_records_with_equal_vectors(built_index, tmp_path: Path) -> None:
+    # Equal texts give equal vectors; which of them a query returns first is arbitrary.
+    import json
+    import shutil
+
+    from rag import verify
+
+    _, index = built_index
+    generation = tmp_path / "g"
+    shutil.copytree(store.open_current(index).path, generation)
+    collection = store.open_collection(generation)
+    first = store.all_records(collection, ())["ids"][0]
+    record = collection.get(ids=[first], include=["embeddings", "documents", "metadatas"])
+    twins = [f"twin-{n}" for n in range(12)]
+    collection.add(
+        ids=twins,
+        embeddings=[record["embeddings"][0]] * len(twins),
+        documents=record["documents"] * len(twins),
+        metadatas=record["metadatas"] * len(twins),
+    )
+    manifest = store.read_manifest(generation)
+    manifest["chunk_count"] += len(twins)
+    (generation / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    del collection
+    assert verify.in_subprocess(generation)["count"] == manifest["chunk_count"]
