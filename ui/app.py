@@ -224,7 +224,8 @@ def build_app(settings: Settings) -> Any:
                 if item[0] == "answer":
                     answer = item[1]
         except RagError as err:
-            raise gr.Error(err.message) from None
+            # An expected refusal (limit, bad input), not a fault: no traceback in the log.
+            raise gr.Error(err.message, print_exception=False) from None
         assert answer is not None
         return answer.to_dict()
 

@@ -137,10 +137,17 @@ def test_concurrent_sessions_get_answers_within_a_bound_of_the_baseline(
         assert memory_after - memory_before < 50, RESULTS
 
 
+def wait_for(condition, what: str, seconds: float = 8.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.05)
+
+
 def test_a_full_queue_answers_busy_at_once_without_a_server_error(app_workdir) -> None:
     from gradio_client import Client
 
-    with FakeChatServer(default=Step(reply=REPLY, seconds=6.0)) as server:
+    with FakeChatServer(default=Step(reply=REPLY, seconds=10.0)) as server:
         app = start_app(
             app_workdir,
             "--llm",
@@ -152,9 +159,13 @@ def test_a_full_queue_answers_busy_at_once_without_a_server_error(app_workdir) -
             env_extra={"RAG_UI_CONCURRENCY": "1", "RAG_UI_QUEUE_SIZE": "1"},
         )
         try:
-            clients = [Client(app.url + "/", verbose=False) for _ in range(4)]
-            jobs = [c.submit("Who is the CEO of Mistral?", api_name="/ask") for c in clients[:2]]
-            time.sleep(1.0)  # one answering, one waiting: the queue is full
+            clients = [Client(app.url + "/", verbose=False) for _ in range(3)]
+            # Fill the queue step by step (a loaded machine may be slow to submit):
+            # one question at the model, then one waiting in the queue.
+            jobs = [clients[0].submit("Who is the CEO of Mistral?", api_name="/ask")]
+            wait_for(lambda: len(server.requests) >= 1, "the first question reached the model")
+            jobs.append(clients[1].submit("Who is the CEO of Mistral?", api_name="/ask"))
+            wait_for(lambda: jobs[1].status().code.name == "IN_QUEUE", "the second one queued")
             started = time.monotonic()
             with pytest.raises(Exception) as refused:
                 clients[2].predict("Who is the CEO of Mistral?", api_name="/ask")
