@@ -60,9 +60,7 @@ def _verified(path: Path, expected: str) -> Path:
 class MiniLM:
     """Tokenizer and ONNX session, loaded lazily and shared across threads."""
 
-    def __init__(
-        self, batch_size: int = 8, threads: int | None = None, bulk: bool = False
-    ) -> None:
+    def __init__(self, batch_size: int = 8, threads: int | None = None, bulk: bool = False) -> None:
         """``bulk``: tuned for long runs of batches (ingest) rather than one query at a
         time next to other work (see the spinning note in ``_load``)."""
         self.batch_size = batch_size
