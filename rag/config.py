@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         True, description="Rank articles by their lead paragraph as a third fused list."
     )
 
+    # -- where the vectors live -------------------------------------------
+    chroma_url: str | None = Field(
+        None,
+        description="A Chroma server (http://host:8000) holding the index for several "
+        "replicas; unset: the embedded store under index_dir.",
+    )
+
     # -- index shape (part of the fingerprint) -----------------------------
     embedder: Literal["minilm-int8"] = Field(
         "minilm-int8", description="Embedding model (all-MiniLM-L6-v2 int8 ONNX, bundled)."
@@ -100,6 +107,19 @@ class Settings(BaseSettings):
     ui_uploads: bool = Field(
         False, description="Let the page add articles to seeds/ and re-index (a writer)."
     )
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_chroma_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from rag.remote import parse_url
+
+        try:
+            parse_url(value)
+        except ConfigError as err:
+            raise ValueError(err.message) from None
+        return value.rstrip("/")
 
     @field_validator("openai_base_url")
     @classmethod

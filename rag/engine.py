@@ -40,7 +40,7 @@ class Engine:
         self.settings = settings
         self.embedder = embedder or shared_minilm(settings.embed_batch_size)
         self.generation = store.open_current(
-            settings.index_dir, store.fingerprint(settings.shape())
+            settings.index_dir, store.fingerprint(settings.shape()), settings.chroma_url
         )
         self.retriever = Retriever(self.generation, self.embedder)
         self._texts: dict[str, dict[str, Any]] | None = None

@@ -8,7 +8,8 @@ them into messages and exit codes.
     ├── IndexError_               something is wrong with the index on disk
     │   ├── IndexNotFoundError    nothing published yet
     │   ├── IndexIncompatibleError  other fingerprint or chromadb version: re-ingest
-    │   └── IndexLockedError      another ingest holds the writer lock
+    │   ├── IndexLockedError      another ingest holds the writer lock
+    │   └── StoreUnavailableError  the Chroma server (RAG_CHROMA_URL) does not answer
     └── LLMError                  the generative backend failed
         ├── LLMUnavailableError   cannot connect / endpoint down
         ├── LLMTimeoutError       a deadline passed
@@ -62,6 +63,10 @@ class IndexVerifyError(IndexError_):
 
 class IndexLockedError(IndexError_):
     pass
+
+
+class StoreUnavailableError(IndexError_):
+    """The Chroma server named by RAG_CHROMA_URL cannot be reached."""
 
 
 class LLMError(RagError):

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag import store, verify
+from rag import remote, store, verify
 from rag.chunk import chunk_document
 from rag.config import Settings
 from rag.documents import Chunk, Document
@@ -56,8 +56,13 @@ def build_index(
     settings: Settings,
     embedder: MiniLM | None = None,
     progress: Progress | None = None,
+    rebuild: bool = False,
 ) -> IngestReport:
-    """Bring ``settings.index_dir`` in line with ``settings.seeds_dir``."""
+    """Bring ``settings.index_dir`` in line with ``settings.seeds_dir``.
+
+    ``rebuild`` re-embeds every file into a new generation; the published one keeps
+    answering until the new one replaces it.
+    """
     started = time.perf_counter()
     seeds, index_dir = settings.seeds_dir, settings.index_dir
     if not seeds.is_dir():
@@ -68,9 +73,10 @@ def build_index(
     embedder = embedder or shared_minilm(settings.embed_batch_size)
     fp = store.fingerprint(settings.shape())
 
-    lock = store.writer_lock(index_dir)
+    url = settings.chroma_url
+    lock = store.writer_lock(index_dir, url)
     try:
-        store.clean_leftovers(index_dir)
+        store.clean_leftovers(index_dir, chroma_url=url)
         candidates, skipped = discover(seeds)
         documents: list[Document] = []
         for candidate in candidates:
@@ -84,7 +90,7 @@ def build_index(
                 f"no usable articles in {seeds}{detail}; add .txt, .md, .html or .pdf files"
             )
 
-        previous = _previous(index_dir, fp)
+        previous = None if rebuild else _previous(index_dir, fp, url)
         old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
         new_files = {d.source: d.sha256 for d in documents}
         report = IngestReport(generation=None, published=False, fingerprint=fp, skipped=skipped)
@@ -98,8 +104,8 @@ def build_index(
             return report
 
         building = store.new_generation_dir(index_dir)
-        collection = store.open_collection(building, create=True)
-        old_collection = store.open_collection(previous.path) if previous else None
+        collection = store.open_collection(building, create=True, chroma_url=url)
+        old_collection = store.open_collection(previous.path, chroma_url=url) if previous else None
         files_manifest: dict[str, Any] = {}
         to_embed: list[tuple[Document, list[Chunk]]] = []
         for doc in documents:
@@ -158,12 +164,16 @@ def build_index(
         (building / store.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         del collection, old_collection, vectors
         try:
-            verify.in_subprocess(building)
+            if url:
+                remote.put_documents(url, building.name, [document_row(d) for d in documents])
+            verify.in_subprocess(building, chroma_url=url)
         except IndexVerifyError:
             shutil.rmtree(building, ignore_errors=True)
+            if url:
+                remote.drop(url, building.name)
             raise  # the published generation stays as it was
-        final = store.publish(index_dir, building)
-        store.clean_leftovers(index_dir)
+        final = store.publish(index_dir, building, url)
+        store.clean_leftovers(index_dir, chroma_url=url)
         report.generation = final.name
         report.published = True
         report.files_indexed = len(documents)
@@ -173,10 +183,10 @@ def build_index(
         lock.release()
 
 
-def _previous(index_dir: Path, fp: str) -> store.Generation | None:
+def _previous(index_dir: Path, fp: str, url: str | None) -> store.Generation | None:
     """The published generation, if its vectors may be reused."""
     try:
-        return store.open_current(index_dir, fp)
+        return store.open_current(index_dir, fp, url, local_copy=False)
     except (IndexNotFoundError, IndexIncompatibleError):
         return None  # nothing to reuse: build from scratch
 
@@ -194,7 +204,15 @@ def _file_entry(doc: Document, chunks: int) -> dict[str, Any]:
 def _write_sidecars(
     building: Path, collection: Any, documents: list[Document], settings: Settings
 ) -> int:
-    """The BM25 index over every stored passage, and the articles' texts."""
+    """The BM25 index over every stored passage, the leads, and the articles' texts."""
+    count = write_search_sidecars(building, collection, settings.embed_title)
+    write_documents(building, [document_row(doc) for doc in documents])
+    return count
+
+
+def write_search_sidecars(building: Path, collection: Any, embed_title: bool) -> int:
+    """BM25 and lead vectors, from the passages stored in ``collection``."""
+    from llama_index.core.schema import TextNode
     from llama_index.retrievers.bm25 import BM25Retriever
 
     from rag.nodes import node_to_chunk
@@ -204,39 +222,32 @@ def _write_sidecars(
     for node_id, text, metadata in zip(
         records["ids"], records["documents"], records["metadatas"], strict=True
     ):
-        from llama_index.core.schema import TextNode
-
         probe = TextNode(id_=node_id, text=text, metadata=dict(metadata))
-        chunk = node_to_chunk(probe)
-        nodes.append(chunk_to_node(chunk, settings.embed_title))
+        nodes.append(chunk_to_node(node_to_chunk(probe), embed_title))
     nodes.sort(key=lambda n: (n.metadata["source"], n.metadata["char_start"]))
+    # similarity_top_k is set per query (rag/retrieve.py); this is only its start value.
     bm25 = BM25Retriever.from_defaults(
-        nodes=nodes, similarity_top_k=min(settings.candidates, len(nodes)), language="english"
+        nodes=nodes, similarity_top_k=min(20, len(nodes)), language="english"
     )
     bm25_dir = building / "bm25"
     bm25_dir.mkdir()
     bm25.persist(str(bm25_dir), show_progress=False)
     store.write_leads(building, collection)
-    with (building / "documents.jsonl").open("w", encoding="utf-8") as handle:
-        for doc in documents:
-            row = {
-                "source": doc.source,
-                "sha256": doc.sha256,
-                "kind": doc.kind,
-                "meta": asdict(doc.meta),
-                "labels": list(doc.labels),
-                "text": doc.text,
-            }
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     return len(nodes)
 
 
-def remove_index(index_dir: Path) -> None:
-    """Delete every generation (under the lock)."""
-    lock = store.writer_lock(index_dir)
-    try:
-        for path in index_dir.glob("g-*"):
-            shutil.rmtree(path, ignore_errors=True)
-        (index_dir / store.CURRENT).unlink(missing_ok=True)
-    finally:
-        lock.release()
+def document_row(doc: Document) -> dict[str, Any]:
+    return {
+        "source": doc.source,
+        "sha256": doc.sha256,
+        "kind": doc.kind,
+        "meta": asdict(doc.meta),
+        "labels": list(doc.labels),
+        "text": doc.text,
+    }
+
+
+def write_documents(building: Path, rows: list[dict[str, Any]]) -> None:
+    with (building / "documents.jsonl").open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -20,19 +20,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     add_location_flags(parser)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--rebuild", action="store_true", help="re-embed every file")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="re-embed every file into a new generation"
+    )
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from rag.indexing import build_index, remove_index
+        from rag.indexing import build_index
 
         settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
-        if args.rebuild and settings.index_dir.exists():
-            remove_index(settings.index_dir)
         from rag.embed import MiniLM
 
         embedder = MiniLM(settings.embed_batch_size, bulk=True)
-        report = build_index(settings, embedder=embedder, progress=progress_bar())
+        report = build_index(
+            settings, embedder=embedder, progress=progress_bar(), rebuild=args.rebuild
+        )
         if args.json:
             print(json.dumps(report.to_dict(), indent=1))
         else:

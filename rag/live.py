@@ -29,7 +29,7 @@ class LiveEngine:
             return self._engine
         with self._lock:
             self._checked = now
-            name = store.current_name(self.settings.index_dir)
+            name = store.current_name(self.settings.index_dir, self.settings.chroma_url)
             if name and name != self._engine.generation.name:
                 # Build the new one first: the old stays in use if this fails.
                 self._engine = Engine(self.settings, embedder=self._engine.embedder)

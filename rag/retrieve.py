@@ -51,7 +51,7 @@ class Retriever:
 
         self.generation = generation
         self.embedder = embedder
-        self.collection = store.open_collection(generation.path)
+        self.collection = store.open_collection(generation.path, chroma_url=generation.chroma_url)
         self._index = VectorStoreIndex.from_vector_store(
             store.vector_store(self.collection), embed_model=as_llama_embedding(embedder)
         )
@@ -63,6 +63,19 @@ class Retriever:
         self.size = int(generation.manifest["chunk_count"])
         lead_sources, self._leads = store.read_leads(generation.path)
         self._lead_sources = list(lead_sources)
+
+    def _dense_result(self, pending: Any) -> list[Any]:
+        url = self.generation.chroma_url
+        if url is None:
+            return pending.result()
+        from rag import remote
+
+        try:
+            return pending.result()
+        except Exception as err:  # a server gone away is the user's to fix, not a crash
+            if remote.is_connection_error(err):
+                raise remote.unreachable(url, err) from None
+            raise
 
     # -- statistics for the answerer -------------------------------------------
     def document_frequency(self) -> tuple[dict[str, int], int]:
@@ -133,7 +146,7 @@ class Retriever:
                 keywords = QueryBundle(query_str=expand_query(question))
                 sparse = [hit for hit in self._bm25.retrieve(keywords) if (hit.score or 0) > 0]
             timings["bm25"] = (time.perf_counter() - begun) * 1000
-        dense: list[Any] = pending.result() if pending else []
+        dense: list[Any] = self._dense_result(pending) if pending else []
 
         nodes = {hit.node.node_id: hit.node for hit in sparse}
         nodes.update({hit.node.node_id: hit.node for hit in dense})

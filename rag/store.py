@@ -14,6 +14,11 @@ The only module that imports chromadb. Layout::
 
 Two Chroma writers at once silently corrupt stored embeddings, so every write
 happens under the lock, and readers only ever open a published generation.
+
+With ``chroma_url`` (RAG_CHROMA_URL) the vectors, the articles and the CURRENT pointer
+live on a Chroma server (rag/remote.py); ``index/`` then holds only this process's
+copy of the BM25 index, leads and articles of a generation (rag/replica.py), and the
+lock is the local file lock plus a lease on the server.
 """
 
 from __future__ import annotations
@@ -63,8 +68,8 @@ def fingerprint(shape: dict[str, object]) -> str:
 # -- the writer lock ----------------------------------------------------------
 
 
-def writer_lock(index_dir: Path) -> Any:
-    """Hold this while writing; a second writer fails at once."""
+def writer_lock(index_dir: Path, chroma_url: str | None = None) -> Any:
+    """Hold this while writing; a second writer fails at once. ``.release()`` when done."""
     from filelock import FileLock, Timeout
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +81,26 @@ def writer_lock(index_dir: Path) -> Any:
             f"another ingest is writing to {index_dir} right now; wait for it to finish "
             "and run the command again"
         ) from None
-    return lock
+    if chroma_url is None:
+        return lock
+    from rag import remote
+
+    try:
+        lease = remote.Lease(chroma_url)
+    except BaseException:
+        lock.release()
+        raise
+    return _Both(lock, lease)
+
+
+@dataclass
+class _Both:
+    local: Any
+    server: Any
+
+    def release(self) -> None:
+        self.server.release()
+        self.local.release()
 
 
 # -- generations --------------------------------------------------------------
@@ -86,6 +110,7 @@ def writer_lock(index_dir: Path) -> Any:
 class Generation:
     path: Path
     manifest: dict[str, Any]
+    chroma_url: str | None = None  # vectors on this Chroma server, not under path
 
     @property
     def name(self) -> str:
@@ -96,7 +121,11 @@ class Generation:
         return str(self.manifest["fingerprint"])
 
 
-def current_name(index_dir: Path) -> str | None:
+def current_name(index_dir: Path, chroma_url: str | None = None) -> str | None:
+    if chroma_url:
+        from rag import remote
+
+        return remote.current_name(chroma_url)
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -108,8 +137,22 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
 
 
-def open_current(index_dir: Path, expected_fingerprint: str | None = None) -> Generation:
-    """The published generation, refusing one this code must not read."""
+def open_current(
+    index_dir: Path,
+    expected_fingerprint: str | None = None,
+    chroma_url: str | None = None,
+    local_copy: bool = True,
+) -> Generation:
+    """The published generation, refusing one this code must not read.
+
+    On a Chroma server, ``local_copy`` also makes this process's copy of the
+    generation's BM25 index, leads and articles (an ingest reading only the
+    manifest passes False).
+    """
+    if chroma_url:
+        from rag import replica
+
+        return replica.open_current(index_dir, chroma_url, expected_fingerprint, local_copy)
     name = current_name(index_dir)
     if name is None or not (index_dir / name / MANIFEST).is_file():
         raise IndexNotFoundError(f"no index in {index_dir}; build it with: python -m rag.ingest")
@@ -141,10 +184,14 @@ def new_generation_dir(index_dir: Path) -> Path:
     return path
 
 
-def publish(index_dir: Path, building: Path) -> Path:
+def publish(index_dir: Path, building: Path, chroma_url: str | None = None) -> Path:
     """Rename the finished generation and point CURRENT at it, atomically."""
     final = building.with_name(building.name.removesuffix(".building"))
     os.replace(building, final)
+    if chroma_url:
+        from rag import remote
+
+        remote.publish(chroma_url, final.name, read_manifest(final))
     tmp = index_dir / f"{CURRENT}.tmp"
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write(final.name + "\n")
@@ -163,14 +210,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def clean_leftovers(index_dir: Path, keep: int = 1) -> list[str]:
+def clean_leftovers(index_dir: Path, keep: int = 1, chroma_url: str | None = None) -> list[str]:
     """Remove unfinished generations and all but ``keep`` older published ones.
 
     Call only under the writer lock. Readers that still hold an old generation
     open keep working on Linux until they close it.
     """
-    current = current_name(index_dir)
     removed: list[str] = []
+    if chroma_url:
+        from rag import remote
+
+        removed += remote.clean(chroma_url, keep)
+    current = current_name(index_dir, chroma_url)
     published = sorted(
         (p for p in index_dir.glob("g-*") if p.is_dir() and not p.name.endswith(".building")),
         key=lambda p: p.name,
@@ -185,20 +236,31 @@ def clean_leftovers(index_dir: Path, keep: int = 1) -> list[str]:
 # -- Chroma ---------------------------------------------------------------------
 
 
-def open_collection(generation_path: Path, create: bool = False) -> Any:
+def open_collection(
+    generation_path: Path, create: bool = False, chroma_url: str | None = None
+) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    if chroma_url:
+        from rag import remote
+
+        name = remote.chunks_name(generation_path.name)
+        return remote.call(chroma_url, lambda client: _collection(client, name, create))
     client = chromadb.PersistentClient(
         path=str(generation_path / "chroma"),
         settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
     )
+    return _collection(client, COLLECTION, create)
+
+
+def _collection(client: Any, name: str, create: bool) -> Any:
     if create:
         # embedding_function=None: chroma's default one downloads a model from S3.
         return client.create_collection(
-            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-    return client.get_collection(COLLECTION, embedding_function=None)
+    return client.get_collection(name, embedding_function=None)
 
 
 def vector_store(collection: Any) -> Any:

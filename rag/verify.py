@@ -16,13 +16,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rag.errors import IndexVerifyError
+from rag.errors import IndexVerifyError, RagError
 
 SAMPLE = 16
 SAME_VECTOR = 1e-4  # distance at which two stored vectors count as one
 
 
-def check(path: Path) -> dict[str, int]:
+def check(path: Path, chroma_url: str | None = None) -> dict[str, int]:
     """Raise IndexVerifyError unless the generation at ``path`` is sound."""
     import numpy as np
 
@@ -30,7 +30,7 @@ def check(path: Path) -> dict[str, int]:
 
     try:
         manifest = store.read_manifest(path)
-        collection = store.open_collection(path)
+        collection = store.open_collection(path, chroma_url=chroma_url)
         count = collection.count()
     except Exception as err:  # anything that stops it opening means "not good"
         raise IndexVerifyError(f"the new index does not open: {err}") from None
@@ -63,11 +63,14 @@ def check(path: Path) -> dict[str, int]:
     return {"count": count, "sampled": len(sample)}
 
 
-def in_subprocess(path: Path, timeout: float = 120.0) -> dict[str, int]:
+def in_subprocess(
+    path: Path, timeout: float = 120.0, chroma_url: str | None = None
+) -> dict[str, int]:
     """``check`` in a child process; a crash or a hang counts as a failed check."""
+    extra = ["--chroma-url", chroma_url] if chroma_url else []
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "rag.verify", str(path)],
+            [sys.executable, "-m", "rag.verify", str(path), *extra],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -84,12 +87,15 @@ def in_subprocess(path: Path, timeout: float = 120.0) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
+    url = None
+    if len(args) == 3 and args[1] == "--chroma-url":
+        args, url = args[:1], args[2]
     if len(args) != 1:
-        print("usage: python -m rag.verify GENERATION_DIR", file=sys.stderr)
+        print("usage: python -m rag.verify GENERATION_DIR [--chroma-url URL]", file=sys.stderr)
         return 2
     try:
-        print(json.dumps(check(Path(args[0]))))
-    except IndexVerifyError as err:
+        print(json.dumps(check(Path(args[0]), url)))
+    except RagError as err:
         print(err.message, file=sys.stderr)
         return 1
     return 0

@@ -17,3 +17,40 @@ def test_bad_values_raise_a_config_error_naming_the_setting(monkeypatch) -> None
         load_settings()
     with pytest.raises(ConfigError, match="llm"):
         load_settings(llm="gpt-9")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8000", ("127.0.0.1", 8000, False)),
+        ("http://chroma.internal", ("chroma.internal", 8000, False)),
+        ("https://chroma.example:9443/", ("chroma.example", 9443, True)),
+        ("http://[::1]:8001", ("::1", 8001, False)),
+    ],
+)
+def test_a_chroma_url_names_host_port_and_tls(url, expected) -> None:
+    from rag.remote import parse_url
+
+    assert parse_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "127.0.0.1:8000",  # no scheme
+        "ftp://host:8000",
+        "http://user:pw@host:8000",  # a secret in a URL ends up in logs
+        "http://host:8000/api",
+        "http://host:8000?tenant=x",
+        "http://",
+    ],
+)
+def test_a_bad_chroma_url_is_refused_before_any_connection(monkeypatch, url) -> None:
+    monkeypatch.setenv("RAG_CHROMA_URL", url)
+    with pytest.raises(ConfigError, match="chroma_url"):
+        load_settings()
+
+
+def test_an_empty_chroma_url_means_the_embedded_store(monkeypatch) -> None:
+    monkeypatch.setenv("RAG_CHROMA_URL", "")
+    assert load_settings().chroma_url is None
