@@ -146,6 +146,10 @@ class ChatClient:
         while True:
             try:
                 return request()
+            except openai.APITimeoutError as err:
+                # A server that took the question and went quiet is busy or stuck:
+                # asking again would only double the wait past the deadline.
+                raise self._connection_error(err) from None
             except openai.APIConnectionError as err:
                 failure: LLMError = self._connection_error(err)
                 wait = 0.5

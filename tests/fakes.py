@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,8 +32,13 @@ class FakeChatServer:
         steps: list[Step] | None = None,
         model: str = "fake-model",
         default: Step | None = None,
+        port: int = 0,
+        route: Callable[[dict], Step | None] | None = None,
     ) -> None:
+        """``port``: a fixed port (an endpoint that comes back where it was);
+        ``route``: picks a step from the request body (None: the next scripted one)."""
         self.steps = list(steps or [])
+        self.route = route
         self.default = default or Step(reply="")
         self.model = model
         self.requests: list[dict] = []
@@ -59,7 +65,9 @@ class FakeChatServer:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 outer.requests.append(body)
-                step = outer.steps.pop(0) if outer.steps else outer.default
+                step = outer.route(body) if outer.route else None
+                if step is None:
+                    step = outer.steps.pop(0) if outer.steps else outer.default
                 if step.stall:
                     time.sleep(step.stall)
                 if step.status != 200:
@@ -72,7 +80,7 @@ class FakeChatServer:
                     return
                 outer._stream(self, step)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
