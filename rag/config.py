@@ -114,19 +114,20 @@ class Settings(BaseSettings):
         if not value:
             return None
         from rag.remote import parse_url
+        from rag.urls import check_server_url
 
         try:
             parse_url(value)
         except ConfigError as err:
             raise ValueError(err.message) from None
-        return value.rstrip("/")
+        return check_server_url(value.rstrip("/"))
 
     @field_validator("openai_base_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
+        from rag.urls import check_server_url
+
+        return check_server_url(value) if value else None
 
     def shape(self) -> dict[str, object]:
         """The settings that decide what the index holds."""

@@ -66,6 +66,9 @@ class ChatClient:
             # A local server needs no key, but the SDK insists on one.
             api_key=api_key or "no-key",
             max_retries=0,
+            # Never follow a redirect: an endpoint could bounce the prompt (the articles)
+            # to another host, e.g. a metadata service (rag/urls.py).
+            http_client=openai.DefaultHttpxClient(follow_redirects=False),
             timeout=openai.Timeout(
                 deadlines.turn,
                 connect=deadlines.connect,
@@ -163,6 +166,11 @@ class ChatClient:
                     "and the base URL (it usually ends in /v1)"
                 ) from None
             except openai.APIStatusError as err:
+                if 300 <= err.status_code < 400:
+                    raise LLMResponseError(
+                        f"{self.where} answered with a redirect ({err.status_code}), which is "
+                        "not followed: set --base-url / OPENAI_BASE_URL to the final address"
+                    ) from None
                 if err.status_code not in RETRYABLE:
                     raise LLMResponseError(
                         f"{self.where} answered {err.status_code}: {_detail(err)}"

@@ -225,3 +225,21 @@ def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
     assert len(session.turns) == 200
     # the 200th prompt is no bigger than the first: history is not replayed
     assert sum(sizes) <= 3000 + 600
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirecting_endpoint_is_not_followed(engine: Engine, status: int) -> None:
+    # SSRF through the endpoint: a redirect would send the prompt (the articles) on.
+    from tests.fakes import Canary
+
+    with Canary("127.0.0.5") as canary:
+        target = {"location": canary.url + "/v1/chat/completions"}
+        with (
+            FakeChatServer([Step(status=status, headers=target)]) as server,
+            pytest.raises(LLMResponseError, match="redirect .* not followed"),
+        ):
+            engine.ask(
+                "Who is the CEO of Mistral?", generator=generator_for(server.base_url, model="m")
+            )
+        assert len(server.requests) == 1
+        assert canary.hits == []
