@@ -38,7 +38,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY"),
-        description="Key for the openai backend (optional for openai-compatible).",
+        description="Key for the openai backend only.",
+    )
+    endpoint_api_key: SecretStr | None = Field(
+        None,
+        description="Key for an openai-compatible endpoint, if it wants one. OPENAI_API_KEY "
+        "is never sent to such an endpoint: it is not OpenAI.",
     )
     openai_base_url: str | None = Field(
         None,

@@ -362,7 +362,11 @@ def make_generator(settings: Settings) -> GenerativeAnswerer:
                 "--llm openai-compatible needs --base-url or OPENAI_BASE_URL, e.g. "
                 "http://127.0.0.1:11434/v1 (Ollama) or http://127.0.0.1:8080/v1 (llama.cpp)"
             )
-        chat = client(settings.openai_base_url, key, settings.model)
+        # Its own key only: the OpenAI key must not travel to a server that is not OpenAI.
+        own = settings.endpoint_api_key
+        chat = client(
+            settings.openai_base_url, own.get_secret_value() if own else None, settings.model
+        )
     elif settings.llm == "local":
         if settings.model_path is None:
             raise ConfigError("--llm local needs --model-path FILE.gguf (or RAG_MODEL_PATH)")

@@ -42,6 +42,7 @@ class FakeChatServer:
         self.default = default or Step(reply="")
         self.model = model
         self.requests: list[dict] = []
+        self.headers: list[dict[str, str]] = []  # of each POST, as received
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,6 +66,7 @@ class FakeChatServer:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 outer.requests.append(body)
+                outer.headers.append(dict(self.headers.items()))
                 step = outer.route(body) if outer.route else None
                 if step is None:
                     step = outer.steps.pop(0) if outer.steps else outer.default

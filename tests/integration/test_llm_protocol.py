@@ -243,3 +243,16 @@ def test_a_redirecting_endpoint_is_not_followed(engine: Engine, status: int) -> 
             )
         assert len(server.requests) == 1
         assert canary.hits == []
+
+
+def test_the_openai_key_never_travels_to_a_compatible_endpoint(engine, monkeypatch) -> None:
+    canary = "sk-test-CANARY-protocol-0123456789"
+    monkeypatch.setenv("OPENAI_API_KEY", canary)
+    reply = "Arthur Mensch is the co-founder and CEO of Mistral [1]."
+    with FakeChatServer([Step(reply=reply), Step(reply=reply)]) as server:
+        engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+        monkeypatch.setenv("RAG_ENDPOINT_API_KEY", "endpoint-key-1")
+        engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+    sent = json.dumps(server.headers) + json.dumps(server.requests)
+    assert canary not in sent
+    assert server.headers[1]["authorization"] == "Bearer endpoint-key-1"

@@ -3,13 +3,14 @@ and comes back, and one that accepts a question and never answers."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import pytest
 
 from tests.fakes import FakeChatServer, Step
-from tests.ui.conftest import ARTIFACTS, free_port, start_app, stop_app
+from tests.ui.conftest import ARTIFACTS, CANARY, free_port, start_app, stop_app
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +21,6 @@ FIGURES: dict[str, float] = {}
 
 def record(name: str, seconds: float) -> None:
     """Measured times land in test-artifacts/faults.json (docs/RELIABILITY.md quotes them)."""
-    import json
 
     FIGURES[name] = round(seconds, 2)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -111,5 +111,7 @@ def test_a_stalled_endpoint_ends_at_the_deadline_and_other_sessions_keep_answeri
             notices = " ".join(stalled["answer"]["notices"])
             assert "extractive answer instead" in notices, notices
             assert stalled["answer"]["citations"]  # the fallback still answers with sources
+            # The app runs with the canary as OPENAI_API_KEY: it never reaches this endpoint.
+            assert CANARY not in json.dumps([server.headers, server.requests])
         finally:
             stop_app(app)

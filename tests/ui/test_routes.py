@@ -114,3 +114,30 @@ def test_no_route_makes_the_server_fetch_a_url(app, route: str) -> None:
         time.sleep(0.3)
         assert status in (400, 403, 404), (route, status)
         assert canary.hits == []
+
+
+def test_an_upload_over_the_cap_is_refused_with_413(app) -> None:
+    # The default cap is 5 MB (RAG_UI_MAX_UPLOAD); the route Gradio uploads through.
+    boundary = "----rag-test-boundary"
+    payload = b"x" * (6 * 1024 * 1024)
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            'filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n'
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        app.url + "/gradio_api/upload",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    assert status == 413
+    assert not list(app.workdir.rglob("big.txt"))  # nothing of it kept in the project
