@@ -144,10 +144,25 @@ def open_engine(settings: Any) -> Engine:
 def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
     from rag.cite import file_link, osc8
 
-    lines = [textwrap.fill(answer.text, width=88), ""]
+    doubtful = [s for s in answer.sentences if s["label"] != "supported"]
+    text = answer.text
+    if doubtful:  # mark each sentence the check could not back, where it stands
+        text = " ".join(
+            str(s["text"]) + ("" if s["label"] == "supported" else f" <{s['label']}>")
+            for s in answer.sentences
+        )
+    lines = [textwrap.fill(text, width=88), ""]
     if answer.refused:
         lines.append("(no sentence in the indexed articles answers this question)")
         return "\n".join(lines) + "\n"
+    if doubtful:
+        lines.append("Checks (each sentence against the passages it cites):")
+        for sentence in doubtful:
+            flags = "; ".join(str(f) for f in sentence["flags"]) or "weakly matched"
+            lines.append(
+                textwrap.fill(f"- {sentence['label']}: {flags}", width=88, subsequent_indent="  ")
+            )
+        lines.append("")
     lines.append("Sources:")
     for citation in answer.citations:
         label, uri = file_link(seeds_dir, citation)

@@ -61,6 +61,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     model: str | None = None  # the generative model that answered, if any
+    # per sentence: text (with its markers), label, score, citations, flags (rag/support.py)
+    sentences: list[dict[str, object]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -72,6 +74,7 @@ class Answer:
             "model": self.model,
             "index_fingerprint": self.index_fingerprint,
             "citations": [c.to_dict() for c in self.citations],
+            "sentences": self.sentences,
             "passages": self.passages,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "notices": self.notices,
@@ -203,7 +206,9 @@ def finish_generated(
             key=lambda span: len(asked & set(words(chunk.text[span[0] : span[1]]))),
         )
         citations.append(span_citation(chunk, best[0], best[1], n, scores_of(passage)))
-    return Answer(
+    from rag.support import annotate
+
+    answer = Answer(
         question,
         " ".join(kept),
         False,
@@ -214,3 +219,4 @@ def finish_generated(
         notices=notices,
         model=model,
     )
+    return annotate(answer, {n: p.chunk.text for n, p in sources.items()})

@@ -18,6 +18,7 @@ from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
 from rag.extractive import ExtractiveAnswerer
 from rag.retrieve import Mode, Passage, Retrieval, Retriever
+from rag.support import annotate
 
 MAX_QUESTION_CHARS = 2000
 
@@ -163,7 +164,10 @@ class Engine:
             if all(c.n != n for c in citations):
                 citations.append(citation)
             parts.append(f"{citation.quote} [{n}]")
-        return Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
+        answer = Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
+        # Verbatim quotes: every sentence is its own evidence, so this labels them
+        # supported; it runs anyway so every backend's JSON has the same shape.
+        return annotate(answer, {c.n: c.quote for c in citations})
 
 
 def document_id(sha256: str) -> str:

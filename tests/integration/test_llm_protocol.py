@@ -256,3 +256,41 @@ def test_the_openai_key_never_travels_to_a_compatible_endpoint(engine, monkeypat
     sent = json.dumps(server.headers) + json.dumps(server.requests)
     assert canary not in sent
     assert server.headers[1]["authorization"] == "Bearer endpoint-key-1"
+
+
+def _number_of(prompt: str, phrase: str) -> int:
+    import re
+
+    for n, text in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', prompt, re.S):
+        if phrase in text:
+            return int(n)
+    raise AssertionError(f"no source holds {phrase!r}")
+
+
+def test_each_generated_sentence_is_labelled_against_what_it_cites(built_index) -> None:
+    # The model gets one sentence right and turns "holds no equity" into "holds equity",
+    # citing the very passage that says the opposite.
+    def reply(body: dict) -> Step:
+        prompt = body["messages"][-1]["content"]
+        ceo = _number_of(prompt, "co-founder and CEO of Mistral")
+        equity = _number_of(prompt, "holds no equity")
+        return Step(
+            reply=f"Arthur Mensch is the co-founder and CEO of Mistral [{ceo}]. "
+            f"Microsoft holds equity in Mistral [{equity}]. Mistral has 700 staff [{ceo}]."
+        )
+
+    seeds, index = built_index
+    with FakeChatServer(route=reply) as server:
+        flags = ["--llm", "openai-compatible", "--base-url", server.base_url, "--model", "m"]
+        asked = "Who is the CEO of Mistral, and does Microsoft hold equity in it?"
+        result = run_rag("ask", seeds, index, "--json", *flags, asked)
+        shown = run_rag("ask", seeds, index, *flags, asked)
+    assert result.returncode == 0, result.stderr
+    # On the terminal each doubtful sentence is marked where it stands, with the reason.
+    assert shown.stdout.count("<unsupported>") == 2 and "negation differs" in shown.stdout
+    answer = json.loads(result.stdout)
+    labels = [(s["label"], s["flags"]) for s in answer["sentences"]]
+    assert [label for label, _ in labels] == ["supported", "unsupported", "unsupported"], labels
+    assert "negation differs" in labels[1][1][0]
+    assert "'700'" in labels[2][1][0]
+    assert {c["support"]["label"] for c in answer["citations"]} == {"unsupported"}

@@ -1,0 +1,212 @@
+"""Numbers, money, percentages, dates and quoted phrases in a sentence, normalised so
+that "$13bn", "$13 billion" and "13 billion dollars" are one fact. Pure text; no model.
+
+``missing(sentence, cited)`` lists what the sentence states that the cited text does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SCALE = {
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "m": 1e6,
+    "mln": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+}
+_CURRENCY_SIGN = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW"}
+_CURRENCY_WORD = {
+    "dollar": "USD",
+    "dollars": "USD",
+    "usd": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "eur": "EUR",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "gbp": "GBP",
+    "yen": "JPY",
+    "won": "KRW",
+}
+_WORD_NUMBER = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "dozen": 12,
+}
+# "first" and "last" are left out: they are mostly not counts ("its first models").
+_ORDINAL = {
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_FRACTION = {"half": 0.5, "three-quarters": 0.75, "three quarters": 0.75, "quarter": 0.25}
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)}
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+_AMOUNT = re.compile(
+    r"(?P<sign>us\$|[$€£¥₩])?\s?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<scale>thousand|million|billion|trillion|mln|bn|mn|tn|k|m|b)\b)?"
+    r"(?:\s?(?P<pct>%|per ?cent\b|percent\b))?"
+    r"(?:\s(?P<cur>dollars?|euros?|pounds?|sterling|yen|won|usd|eur|gbp)\b)?",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(
+    r"\b(?P<word>" + "|".join(sorted(_WORD_NUMBER, key=len, reverse=True)) + r")\b"
+    r"(?:[\s-](?P<scale>thousand|million|billion|trillion)\b)?"
+    r"(?:\s(?P<cur>dollars?|euros?|pounds?)\b)?",
+    re.IGNORECASE,
+)
+_ORDINALS = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b", re.IGNORECASE)
+_FRACTIONS = re.compile(r"\b(three[- ]quarters|half|quarter)\b", re.IGNORECASE)
+_MONTH = re.compile(
+    r"\b(" + "|".join(_MONTHS[:4] + _MONTHS[5:]) + r"|May(?=\s+\d)|"
+    r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?=\s+\d))\b",
+    re.IGNORECASE,
+)
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_QUOTE = re.compile(r"“([^”]{3,}?)”|\"([^\"]{3,}?)\"")
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: str  # "amount" | "percent" | "ordinal" | "fraction" | "month" | "weekday" | "quote"
+    value: float | str
+    unit: str | None = None  # currency of an amount
+    text: str = ""  # as written in the sentence
+
+    def matches(self, other: Fact) -> bool:
+        if self.kind == "quote":
+            return other.kind == "quote" and self.value == other.value
+        if self.kind in ("month", "weekday"):
+            return other.kind == self.kind and self.value == other.value
+        if other.kind not in ("amount", "percent", "ordinal", "fraction"):
+            return False
+        if self.unit and other.unit and self.unit != other.unit:
+            return False
+        if self.kind == "percent" and other.kind not in ("percent", "amount"):
+            return False
+        a, b = float(self.value), float(other.value)
+        return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1.0)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def extract(text: str) -> list[Fact]:
+    """Every number-like fact and quoted phrase in ``text``."""
+    facts: list[Fact] = []
+    taken: list[tuple[int, int]] = []
+    clean = text.replace("\u00a0", " ")
+    for match in _ISO_DATE.finditer(clean):
+        year, month, day = (int(g) for g in match.groups())
+        facts += [Fact("amount", year, None, match.group()), Fact("month", month, None, "")]
+        facts.append(Fact("amount", day, None, ""))
+        taken.append(match.span())
+    for match in _AMOUNT.finditer(clean):
+        if any(s <= match.start("num") < e for s, e in taken):
+            continue
+        value = _number(match.group("num"))
+        scale = (match.group("scale") or "").lower()
+        sign = (match.group("sign") or "").lower()
+        word = (match.group("cur") or "").lower()
+        unit = _CURRENCY_SIGN.get(sign) or _CURRENCY_WORD.get(word)
+        if scale in ("m", "b", "k") and not unit:
+            scale = ""  # "5 m" (metres?) or "Series B": a scale letter only counts after money
+        value *= _SCALE.get(scale, 1.0)
+        kind = "percent" if match.group("pct") else "amount"
+        facts.append(Fact(kind, value, unit, match.group().strip()))
+    fractions = [m.span() for m in _FRACTIONS.finditer(clean)]
+    for match in _WORDS.finditer(clean):
+        if any(s <= match.start() < e for s, e in fractions):
+            continue  # the "three" of "three-quarters"
+        value = _WORD_NUMBER[match.group("word").lower()] * _SCALE.get(
+            (match.group("scale") or "").lower(), 1.0
+        )
+        unit = _CURRENCY_WORD.get((match.group("cur") or "").lower())
+        facts.append(Fact("amount", value, unit, match.group()))
+    for match in _ORDINALS.finditer(clean):
+        facts.append(Fact("ordinal", _ORDINAL[match.group(1).lower()], None, match.group()))
+    for match in _FRACTIONS.finditer(clean):
+        key = match.group(1).lower().replace("-", " ")
+        facts.append(Fact("fraction", _FRACTION.get(key, 0.75), None, match.group()))
+    for match in _MONTH.finditer(clean):
+        name = match.group(1).lower().rstrip(".")
+        number = _MONTHS.index(name) + 1 if name in _MONTHS else _MONTH_ABBR[name[:3]]
+        facts.append(Fact("month", number, None, match.group()))
+    for match in _WEEKDAY.finditer(clean):
+        facts.append(Fact("weekday", match.group(1).lower(), None, match.group()))
+    for match in _QUOTE.finditer(clean):
+        quoted = normal_quote(match.group(1) or match.group(2))
+        if len(quoted.split()) >= 2:
+            facts.append(Fact("quote", quoted, None, match.group()))
+    return facts
+
+
+def normal_quote(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").lower()
+    return " ".join(re.findall(r"[a-z0-9']+", text))
+
+
+def missing(sentence: str, cited: str) -> list[Fact]:
+    """Facts of ``sentence`` that no fact of ``cited`` matches (quotes: as a phrase)."""
+    have = extract(cited)
+    cited_words = " " + normal_quote(cited) + " "
+    absent = []
+    for fact in extract(sentence):
+        if fact.kind == "quote":
+            if f" {fact.value} " not in cited_words:
+                absent.append(fact)
+        elif not any(fact.matches(other) for other in have):
+            absent.append(fact)
+    return absent
+
+
+def describe(fact: Fact) -> str:
+    shown = fact.text or str(fact.value)
+    kinds = {
+        "quote": "quoted phrase",
+        "month": "date",
+        "weekday": "date",
+        "percent": "percentage",
+        "ordinal": "number",
+        "fraction": "number",
+    }
+    kind = kinds.get(fact.kind, "money amount" if fact.unit else "number")
+    return f"{kind} {shown!r} is not in the cited passage"
