@@ -3,9 +3,12 @@
 Reports, for hybrid, BM25-only and dense-only retrieval in one run: passage
 hit@1 / hit@5 / MRR, citation hit (right file) and citation line hit (a
 citation whose span covers an evidence line), key-fact match, refusal accuracy
-and false-refusal rate. Questions are split in two halves (alternating by id
-within answerable and unanswerable); thresholds are calibrated on the
-``calibration`` half (``--calibrate``) and the ``held-out`` half is what to report.
+and false-refusal rate; and, from the support check of every answer sentence
+(rag/support.py), the unsupported-sentence rate, the flagged-number rate and citation
+precision. ``--llm`` runs the answers through a generative backend as well.
+Questions are split in two halves (alternating by id within answerable and
+unanswerable); thresholds are calibrated on the ``calibration`` half
+(``--calibrate``) and the ``held-out`` half is what to report.
 """
 
 from __future__ import annotations
@@ -115,6 +118,35 @@ def evaluate(rows: list[tuple[Gold, Any]]) -> dict[str, float]:
         ),
         "refusal_accuracy": mean([1.0 if a.refused else 0.0 for _, a in unanswerable]),
         "false_refusal": mean([1.0 if a.refused else 0.0 for _, a in answerable]),
+        **support_metrics([a for _, a in rows]),
+    }
+
+
+_FACT_FLAGS = ("number ", "money amount ", "percentage ", "date ", "quoted phrase ")
+
+
+def support_metrics(answers: list[Any]) -> dict[str, float]:
+    """Over every sentence of every non-refused answer (rag/support.py): the share
+    labelled unsupported, the share with a number/date/quote not in its cited text, and
+    the share of citations whose passage supports the sentences citing it."""
+    sentences = [s for a in answers if not a.refused for s in a.sentences]
+    citations = [c for a in answers if not a.refused for c in a.citations if c.support]
+
+    def share(hits: int, total: int) -> float:
+        return round(hits / total, 3) if total else float("nan")
+
+    return {
+        "sentences": len(sentences),
+        "unsupported_sentences": share(
+            sum(s["label"] == "unsupported" for s in sentences), len(sentences)
+        ),
+        "flagged_numbers": share(
+            sum(any(str(f).startswith(_FACT_FLAGS) for f in s["flags"]) for s in sentences),
+            len(sentences),
+        ),
+        "citation_precision": share(
+            sum(c.support["label"] == "supported" for c in citations), len(citations)
+        ),
     }
 
 
@@ -195,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
         "--calibrate", action="store_true", help="search refusal thresholds on the calibration half"
     )
     parser.add_argument("--show", action="store_true", help="print each hybrid answer")
+    parser.add_argument(
+        "--llm",
+        help="answer with this backend too (openai, openai-compatible, local); hybrid only",
+    )
+    parser.add_argument("--base-url", help="endpoint for --llm openai-compatible")
+    parser.add_argument("--model", help="model name for --llm")
+    parser.add_argument("--model-path", help="GGUF file for --llm local")
     args = parser.parse_args(argv)
 
     def body() -> int:
@@ -202,13 +241,30 @@ def main(argv: list[str] | None = None) -> int:
         from rag.config import load_settings
 
         gold = load_gold(Path(args.gold))
-        engine = open_engine(load_settings(seeds_dir=args.seeds, index_dir=args.index))
+        settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
+        engine = open_engine(settings)
         if args.calibrate:
             print(json.dumps(calibrate(engine, gold), indent=1))
             return 0
+        generator = None
+        modes: tuple[Any, ...] = MODES
+        if args.llm:
+            from rag.llm import make_generator
+
+            generator = make_generator(
+                load_settings(
+                    seeds_dir=args.seeds,
+                    index_dir=args.index,
+                    llm=args.llm,
+                    openai_base_url=args.base_url,
+                    model=args.model,
+                    model_path=args.model_path,
+                )
+            )
+            modes = ("hybrid",)
         results: dict[str, dict[str, dict[str, float]]] = {}
-        for mode in MODES:
-            answers = [(g, engine.ask(g.q, mode=mode)) for g in gold]
+        for mode in modes:
+            answers = [(g, engine.ask(g.q, mode=mode, generator=generator)) for g in gold]
             if args.show and mode == "hybrid":
                 for g, a in answers:
                     flag = "ok " if (a.refused != g.answerable) else "BAD"
@@ -220,13 +276,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(results, indent=1))
         else:
-            print(format_table(results))
+            print(format_table(results, modes))
         return 0
 
     return run(body, PROG)
 
 
-def format_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+def format_table(
+    results: dict[str, dict[str, dict[str, float]]], modes: tuple[Any, ...] = MODES
+) -> str:
     metrics = [
         "hit@1",
         "hit@5",
@@ -236,17 +294,21 @@ def format_table(results: dict[str, dict[str, dict[str, float]]]) -> str:
         "key_fact",
         "refusal_accuracy",
         "false_refusal",
+        "sentences",
+        "unsupported_sentences",
+        "flagged_numbers",
+        "citation_precision",
     ]
     out = []
     for half in ("held-out", "calibration", "all"):
         n = results["hybrid"][half]["questions"]
         out.append(f"\n{half} ({n:.0f} questions)")
-        out.append("| metric | " + " | ".join(MODES) + " |")
-        out.append("|---|" + "---|" * len(MODES))
+        out.append("| metric | " + " | ".join(modes) + " |")
+        out.append("|---|" + "---|" * len(modes))
         for metric in metrics:
             out.append(
                 f"| {metric} | "
-                + " | ".join(f"{results[m][half][metric]:.3f}" for m in MODES)
+                + " | ".join(f"{results[m][half][metric]:.3f}" for m in modes)
                 + " |"
             )
     return "\n".join(out)

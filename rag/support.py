@@ -130,7 +130,14 @@ class SupportChecker:
         return SentenceSupport(sentence, label, score, numbers, flags)
 
     def _clauses(self, text: str) -> list[str]:
-        return [c.strip() for c in _CLAUSE.split(text) if len(self.terms(c)) >= 1]
+        sentences = [text[s:e] for s, e in sentence_spans(text)] or [text]
+        return [
+            " ".join(c.split())
+            for sentence in sentences
+            for line in sentence.splitlines()
+            for c in _CLAUSE.split(line)
+            if len(self.terms(c)) >= 1
+        ]
 
     def _polarity(self, sentence: str, cited: Sequence[str]) -> list[str]:
         """Each clause of the sentence against the cited clause sharing most terms."""
@@ -148,7 +155,7 @@ class SupportChecker:
             if best is None or len(mine & self._widened(best)) < max(2, len(mine) // 2):
                 continue
             if _negative(clause) != _negative(best):
-                flags.append(f"negation differs: {clause!r} vs the passage's {best!r}")
+                flags.append(f"negation differs: {clause!r} vs the passage's {_short(best)!r}")
         return flags
 
     def _widened(self, text: str) -> set[str]:
@@ -178,6 +185,10 @@ class SupportChecker:
             if n not in _NOT_NAMES and not _mentions(said, n)
         ]
         return lost, rivals
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _mentions(haystack: str, name: str) -> bool:

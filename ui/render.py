@@ -19,11 +19,16 @@ CSS = """
 .evidence mark { background: #fde68a; padding: 0 2px; }
 .evidence .where { color: #6b7280; font-size: 0.85em; }
 .notice { color: #92400e; font-size: 0.9em; }
+.support-unsupported { color: #b91c1c; font-weight: 600; font-size: 0.85em; }
+.support-partly { color: #b45309; font-size: 0.85em; }
 """
 
 
 def source_url(doc_id: str, start: int, end: int) -> str:
     return f"/source/{doc_id}?{urlencode({'start': start, 'end': end})}#L{start}"
+
+
+_SUPPORT_WORDS = {"partly": "partly supported", "unsupported": "not supported by its source"}
 
 
 def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = None) -> str:
@@ -42,6 +47,20 @@ def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = No
         parts.append(f"*Read as: {_md_escape(asked_as)}*\n")
     if answer.refused:
         parts.append(f"**{_md_escape(answer.text)}** Closest passages are in the evidence panel.")
+    elif any(s["label"] != "supported" for s in answer.sentences):
+        # Each sentence the support check could not back is marked where it stands.
+        shown = []
+        for sentence in answer.sentences:
+            text = MARKER.sub(link, _md_escape(str(sentence["text"]), keep_markers=True))
+            label = sentence["label"]
+            if label != "supported":
+                text += f' <span class="support-{label}">⚠ {_SUPPORT_WORDS[str(label)]}</span>'
+            shown.append(text)
+        parts.append(" ".join(shown))
+        for number, sentence in enumerate(answer.sentences, start=1):
+            if sentence["label"] != "supported":
+                why = "; ".join(str(f) for f in sentence["flags"]) or "weakly matched"
+                parts.append(f"\n\n*Check, sentence {number}: {_md_escape(why)}*")
     else:
         parts.append(MARKER.sub(link, _md_escape(answer.text, keep_markers=True)))
     for notice in answer.notices:

@@ -112,3 +112,28 @@ def test_export_downloads_the_conversation_with_its_sources(app, page) -> None:
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert "## Q: Who is the CEO of Mistral?" in text
     assert "[1] seeds/000_1e069c046a7fec7f.txt:5" in text and "> Arthur Mensch" in text
+
+
+def test_a_sentence_its_source_does_not_support_is_marked_in_the_chat(app_workdir, page) -> None:
+    from tests.fakes import FakeChatServer, Step
+
+    # A model that turns "holds no equity" into "holds equity", citing the passage.
+    def reply(body: dict) -> Step:
+        prompt = body["messages"][-1]["content"]
+        sources = re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', prompt, re.S)
+        n = next(n for n, text in sources if "holds no equity" in text)
+        return Step(reply=f"Microsoft holds equity in Mistral [{n}].")
+
+    with FakeChatServer(route=reply) as server:
+        app = start_app(
+            app_workdir, "--llm", "openai-compatible", "--base-url", server.base_url, "--model", "m"
+        )
+        try:
+            page.goto(app.url)
+            ask(page, "Does Microsoft hold equity in Mistral?", 0)
+            mark = page.locator("#chat .support-unsupported")
+            mark.first.wait_for(timeout=10_000)
+            assert mark.count() == 1 and "not supported" in mark.first.inner_text()
+            assert "negation differs" in bot_texts(page)[-1]
+        finally:
+            stop_app(app)

@@ -61,3 +61,26 @@ def test_source_page_marks_the_cited_lines() -> None:
 def test_export_lists_sources_with_lines_and_quotes() -> None:
     text = export_markdown([("Who?", answer("Someone did. [1]", "Someone did."))])
     assert "## Q: Who?" in text and "[1] seeds/a.txt:2 — T" in text and "> Someone did." in text
+
+
+def test_a_sentence_its_source_does_not_support_is_marked_with_the_reason() -> None:
+    from rag.support import annotate
+
+    passage = "Microsoft has made a small investment but holds no equity in Mistral."
+    given = Answer(
+        "q",
+        "Microsoft made a small investment in Mistral [1]. "
+        "Microsoft holds equity in Mistral [1]. Its <b>stake</b> is 5% [1].",
+        False,
+        "openai-compatible",
+        [citation(passage)],
+        [],
+        None,
+    )
+    md = chat_markdown(annotate(given, {1: passage}), {"a.txt": "abc123"})
+    first, rest = md.split("Microsoft holds equity", 1)
+    assert "⚠" not in first  # the supported sentence carries no mark
+    assert rest.count('<span class="support-unsupported">⚠ not supported by its source</span>') == 2
+    assert "Check, sentence 2: negation differs" in md
+    assert "Check, sentence 3: percentage '5%'" in md
+    assert "<b>" not in md  # the sentences are escaped like any answer text
