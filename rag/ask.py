@@ -48,6 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help=argparse.SUPPRESS
     )
+    scope = parser.add_argument_group("limit the question to some articles")
+    scope.add_argument(
+        "--source",
+        action="append",
+        metavar="FILE",
+        help="only this article (file name or glob, e.g. '00*'); repeatable",
+    )
+    scope.add_argument(
+        "--outlet", action="append", metavar="NAME", help="only articles from this outlet"
+    )
+    scope.add_argument("--since", metavar="DATE", help="only articles published on/after DATE")
+    scope.add_argument("--until", metavar="DATE", help="only articles published on/before DATE")
+    scope.add_argument(
+        "--list", action="store_true", help="list the indexed articles (file, date, outlet, title)"
+    )
     return parser
 
 
@@ -58,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--k must be between 1 and 50")
     if args.question is not None and not args.question.strip():
         parser.error("the question is empty")
+    if args.list and args.question is not None:
+        parser.error("--list takes no question")
     return run(lambda: _main(args), PROG)
 
 
@@ -72,7 +89,12 @@ def _main(args: argparse.Namespace) -> int:
         openai_base_url=args.base_url,
         model_path=args.model_path,
     )
+    from rag.scope import Scope
+
+    scope = Scope.from_args(args.source, args.outlet, args.since, args.until)
     engine = open_engine(settings)
+    if args.list:
+        return _list_articles(engine, args.json)
     generator = None
     if not args.retrieve_only and settings.llm != "extractive":
         from rag.llm import make_generator
@@ -98,10 +120,10 @@ def _main(args: argparse.Namespace) -> int:
     for number, question in enumerate(questions):
         try:
             if args.retrieve_only:
-                retrieval = engine.retrieve(question, args.k, args.mode)
+                retrieval = engine.retrieve(question, args.k, args.mode, scope)
                 _print_passages(out, question, retrieval, engine, args.json)
             else:
-                answer = engine.ask(question, args.k, args.mode, generator=generator)
+                answer = engine.ask(question, args.k, args.mode, generator=generator, scope=scope)
                 if args.json:
                     out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
                 else:
@@ -122,6 +144,30 @@ def _main(args: argparse.Namespace) -> int:
             status = 1
         out.flush()
     return status
+
+
+def _list_articles(engine: Engine, as_json: bool) -> int:
+    from rag.scope import parse_date
+
+    rows = []
+    for source, row in sorted(engine.documents().items()):
+        meta = row.get("meta") or {}
+        published = parse_date(meta.get("published"))
+        rows.append(
+            {
+                "source": source,
+                "published": published.isoformat() if published else None,
+                "outlet": meta.get("outlet"),
+                "title": meta.get("title"),
+            }
+        )
+    for item in rows:
+        if as_json:
+            print(json.dumps(item, ensure_ascii=False))
+        else:
+            when = item["published"] or "(no date)"
+            print(f"{item['source']}  {when}  {item['outlet'] or '-'}  {item['title'] or ''}")
+    return 0
 
 
 def open_engine(settings: Any) -> Engine:

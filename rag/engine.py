@@ -18,6 +18,7 @@ from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
 from rag.extractive import ExtractiveAnswerer
 from rag.retrieve import Mode, Passage, Retrieval, Retriever
+from rag.scope import Scope
 from rag.support import annotate
 
 MAX_QUESTION_CHARS = 2000
@@ -82,16 +83,28 @@ class Engine:
         """The article with this id from the index: the only way the UI finds a file."""
         return next((row for row in self.documents().values() if row["id"] == doc_id), None)
 
-    def retrieve(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> Retrieval:
+    def retrieve(
+        self,
+        question: str,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        scope: Scope | None = None,
+    ) -> Retrieval:
         question = _check_question(question)
-        return self.retriever.retrieve(
+        sources, notices = None, []
+        if scope is not None and not scope.empty:
+            sources, notices = scope.allowed(self.documents())
+        retrieval = self.retriever.retrieve(
             question,
             k=k or self.settings.k,
             candidates=max(self.settings.candidates, k or 0),
             rrf_k=self.settings.rrf_k,
             mode=mode,
             lead_boost=self.settings.lead_boost,
+            sources=sources,
         )
+        retrieval.notices.extend(notices)
+        return retrieval
 
     def ask(
         self,
@@ -100,10 +113,12 @@ class Engine:
         mode: Mode = "hybrid",
         conversation: Conversation | None = None,
         generator: Any = None,
+        scope: Scope | None = None,
     ) -> Answer:
-        """Answer from the articles. ``generator`` None means the extractive backend."""
+        """Answer from the articles. ``generator`` None means the extractive backend;
+        ``scope`` limits it to some articles (rag/scope.py)."""
         started = time.perf_counter()
-        retrieval = self.retrieve(question, k, mode)
+        retrieval = self.retrieve(question, k, mode, scope)
         retrieved = time.perf_counter()
         conversation = conversation or Conversation()
         if generator is None:
@@ -112,6 +127,7 @@ class Engine:
             answer = generator.answer(question, retrieval.passages, conversation)
         done = time.perf_counter()
         answer.index_fingerprint = self.fingerprint
+        answer.notices.extend(retrieval.notices)
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,
             "generate": (done - retrieved) * 1000,

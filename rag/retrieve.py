@@ -31,6 +31,7 @@ class Retrieval:
     passages: list[Passage]
     query_vector: Any
     timings_ms: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # e.g. what a scope left out
 
 
 def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -40,6 +41,17 @@ def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
         for rank, key in enumerate(ranking, start=1):
             fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
     return fused
+
+
+def _source_filter(sources: frozenset[str] | None) -> Any:
+    """A Chroma ``where`` on the article, through llama-index's filter types."""
+    if sources is None:
+        return None
+    from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+    return MetadataFilters(
+        filters=[MetadataFilter(key="source", value=sorted(sources), operator=FilterOperator.IN)]
+    )
 
 
 class Retriever:
@@ -93,11 +105,24 @@ class Retriever:
     def stemmer(self) -> Any:
         return self._bm25.stemmer
 
-    def _lead_ranks(self, vector: Any, top: int) -> dict[str, int]:
+    def _mask(self, sources: frozenset[str] | None) -> list[int] | None:
+        if sources is None:
+            return None
+        return [int(entry.get("source") in sources) for entry in self._bm25.corpus]
+
+    def _lead_ranks(
+        self, vector: Any, top: int, sources: frozenset[str] | None = None
+    ) -> dict[str, int]:
         """Source → 1-based rank of its lead among the ``top`` closest to ``vector``."""
         import numpy as np
 
         similarity = self._leads @ np.asarray(vector, dtype=np.float32)
+        if sources is not None:
+            allowed = np.array([s in sources for s in self._lead_sources], dtype=bool)
+            similarity = np.where(allowed, similarity, -np.inf)
+            top = min(top, int(allowed.sum()))
+            if top == 0:
+                return {}
         top = min(top, len(similarity))
         best = np.argpartition(-similarity, top - 1)[:top]
         best = best[np.argsort(-similarity[best])]
@@ -113,12 +138,16 @@ class Retriever:
         mode: Mode = "hybrid",
         vector: Any = None,
         lead_boost: bool = True,
+        sources: frozenset[str] | None = None,
     ) -> Retrieval:
         """``vector``: the question's embedding, when the caller already has it.
 
         ``lead_boost`` (hybrid only): a third ranking, of articles by how close their
         first chunk (the news lead) is to the question, joins the fusion; each candidate
-        passage gets its article's share. docs/BENCHMARKS.md has what it does."""
+        passage gets its article's share. docs/BENCHMARKS.md has what it does.
+
+        ``sources``: only passages of these articles (rag/scope.py), applied to all
+        three rankings, so fusion cannot bring an excluded article back."""
         from llama_index.core.schema import QueryBundle
 
         timings: dict[str, float] = {}
@@ -131,7 +160,9 @@ class Retriever:
 
         def run_dense() -> list[Any]:
             begun = time.perf_counter()
-            hits = self._index.as_retriever(similarity_top_k=top).retrieve(bundle)
+            hits = self._index.as_retriever(
+                similarity_top_k=top, filters=_source_filter(sources)
+            ).retrieve(bundle)
             timings["dense"] = (time.perf_counter() - begun) * 1000
             return list(hits)
 
@@ -143,8 +174,19 @@ class Retriever:
             begun = time.perf_counter()
             with self._lock:
                 self._bm25.similarity_top_k = top
+                # Excluded passages score 0 under the mask, but bm25s still returns them
+                # when k exceeds the matches: the score and source checks drop them.
+                self._bm25.corpus_weight_mask = self._mask(sources)
                 keywords = QueryBundle(query_str=expand_query(question))
-                sparse = [hit for hit in self._bm25.retrieve(keywords) if (hit.score or 0) > 0]
+                try:
+                    sparse = [
+                        hit
+                        for hit in self._bm25.retrieve(keywords)
+                        if (hit.score or 0) > 0
+                        and (sources is None or hit.node.metadata["source"] in sources)
+                    ]
+                finally:
+                    self._bm25.corpus_weight_mask = None
             timings["bm25"] = (time.perf_counter() - begun) * 1000
         dense: list[Any] = self._dense_result(pending) if pending else []
 
@@ -156,7 +198,7 @@ class Retriever:
         fused = rrf([[h.node.node_id for h in dense], [h.node.node_id for h in sparse]], rrf_k)
         if mode == "hybrid" and lead_boost and len(self._lead_sources):
             started = time.perf_counter()
-            article_rank = self._lead_ranks(vector, top)
+            article_rank = self._lead_ranks(vector, top, sources)
             for key, node in nodes.items():
                 rank = article_rank.get(node.metadata["source"])
                 if rank:
