@@ -181,7 +181,10 @@ def finish_generated(
     text = _LINK.sub(r"\1", _IMAGE.sub("", raw)).strip()
     text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     text = strip_invalid_markers(text, set(sources))
-    sentences = [text[s:e] for s, e in sentence_spans(" ".join(text.split()))] if text else []
+    # Spans of the flattened text, cut from that same text (cutting them from the
+    # original, with its newlines, garbled every sentence after the first line break).
+    flat = " ".join(text.split())
+    sentences = [flat[s:e] for s, e in sentence_spans(flat)] if flat else []
     kept = [s for s in sentences if markers_in(s)]
     if len(kept) < len(sentences) and kept:
         notices.append(f"dropped {len(sentences) - len(kept)} sentence(s) without a citation")

@@ -106,7 +106,6 @@ class Scope:
             raise ConfigError(
                 f"no indexed article matches {self.describe()}"
                 + (f" ({undated} have no date)" if undated else "")
-                + "; list them with: python -m rag.ask --list"
             )
         return frozenset(kept), notices
 

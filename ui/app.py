@@ -25,6 +25,7 @@ from rag.engine import Conversation
 from rag.errors import LLMError, RagError, RateLimitedError
 from rag.followup import rewrite_followup
 from rag.live import LiveEngine
+from rag.scope import Scope
 from ui.limits import RateLimiter
 from ui.render import (
     CSS,
@@ -85,10 +86,17 @@ class ChatService:
             )
         return "extractive (quotes sentences from the articles; nothing is generated)"
 
-    def turn(self, question: str, session: ChatSession, key: str | None = None) -> Any:
+    def turn(
+        self,
+        question: str,
+        session: ChatSession,
+        key: str | None = None,
+        scope: Scope | None = None,
+    ) -> Any:
         """Yield ("delta", text) while a model streams, then ("answer", Answer, asked_as).
 
-        ``key``: whose rate limit this turn counts against (default: the session)."""
+        ``key``: whose rate limit this turn counts against (default: the session);
+        ``scope``: only some articles (rag/scope.py)."""
         wait = self.limiter.allow(key or session.id)
         if wait is not None:  # checked first: a refused question costs no retrieval, no model
             raise RateLimitedError(
@@ -97,7 +105,7 @@ class ChatService:
             )
         engine = self.live.get()  # this turn stays on this generation to the end
         asked = session.interpret(question)
-        retrieval = engine.retrieve(asked)
+        retrieval = engine.retrieve(asked, scope=scope)
         answer: Answer | None = None
         if self.generator is not None:
             # Number sources on a copy: a failed turn must not use up numbers.
@@ -110,14 +118,16 @@ class ChatService:
                         answer = item
                 session.conversation = trial
             except LLMError as err:
-                answer = engine.ask(asked, conversation=session.conversation)
+                answer = engine.ask(asked, conversation=session.conversation, scope=scope)
                 answer.notices.insert(
                     0,
                     f"the {self.settings.llm} backend failed ({err.message}); "
                     "this is the extractive answer instead",
                 )
         if answer is None:
-            answer = engine.ask(asked, conversation=session.conversation)
+            answer = engine.ask(asked, conversation=session.conversation, scope=scope)
+        else:  # a model's answer (or its fallback): say what the scope left out, once
+            answer.notices.extend(n for n in retrieval.notices if n not in answer.notices)
         answer.question = question
         session.turns.append((question, answer))
         yield ("answer", answer, asked if asked != question else None, engine)
@@ -173,7 +183,15 @@ def build_app(settings: Settings) -> Any:
 
     service = ChatService(settings)
 
-    def respond(message: str, history: list[dict], session: ChatSession | None):
+    def respond(
+        message: str,
+        history: list[dict],
+        session: ChatSession | None,
+        articles: list[str] | None = None,
+        outlets: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+    ):
         session = session or ChatSession()
         message = (message or "").strip()
         if not message:
@@ -187,7 +205,8 @@ def build_app(settings: Settings) -> Any:
         yield history, gr.skip(), session, gr.skip()
         streamed = ""
         try:
-            for item in service.turn(message, session):
+            scope = Scope.from_args(articles, outlets, since.strip() or None, until.strip() or None)
+            for item in service.turn(message, session, scope=scope):
                 if item[0] == "delta":
                     streamed += item[1]
                     history[-1] = {"role": "assistant", "content": streaming_markdown(streamed)}
@@ -256,6 +275,24 @@ def build_app(settings: Settings) -> Any:
                     send = gr.Button("Ask", variant="primary", elem_id="ask")
                     download = gr.DownloadButton("Export as Markdown", elem_id="export")
                 gr.Examples(EXAMPLES, inputs=box)
+                with gr.Accordion("Limit to some articles", open=False, elem_id="scope"):
+                    articles = gr.Dropdown(
+                        choices=[], multiselect=True, label="Articles", elem_id="scope-articles"
+                    )
+                    outlets = gr.Dropdown(
+                        choices=[], multiselect=True, label="Outlets", elem_id="scope-outlets"
+                    )
+                    with gr.Row():
+                        since = gr.Textbox(
+                            label="Published since", placeholder="YYYY-MM-DD", elem_id="since"
+                        )
+                        until = gr.Textbox(
+                            label="Published until", placeholder="YYYY-MM-DD", elem_id="until"
+                        )
+                    gr.Markdown(
+                        "<small>An article without a publication date is outside every "
+                        "date range.</small>"
+                    )
             with gr.Column(scale=2):
                 gr.Markdown("### Evidence")
                 evidence = gr.HTML(
@@ -265,7 +302,7 @@ def build_app(settings: Settings) -> Any:
         for trigger in (box.submit, send.click):
             trigger(
                 respond,
-                [box, chat, session],
+                [box, chat, session, articles, outlets, since, until],
                 [chat, evidence, session, download],
                 api_visibility="private",
             ).then(lambda: "", None, box, api_visibility="private").then(
@@ -296,6 +333,20 @@ def build_app(settings: Settings) -> Any:
                     return f"**Not added:** {err.message}"
 
             add.click(on_add, files, added, api_visibility="private")
+
+        def scope_choices() -> tuple[Any, Any]:
+            # At each page load: articles added since start-up are offered too.
+            documents = service.live.get().documents()
+            named = sorted(
+                ((row.get("meta") or {}).get("title") or source, source)
+                for source, row in documents.items()
+            )
+            found = {(row.get("meta") or {}).get("outlet") for row in documents.values()}
+            return gr.update(choices=[(f"{t} — {s}" if t != s else s, s) for t, s in named]), (
+                gr.update(choices=sorted(o for o in found if o))
+            )
+
+        demo.load(scope_choices, None, [articles, outlets], api_visibility="private")
         # Real objects, not the strings `from __future__ import annotations` leaves:
         # gr.api reads them to build the endpoint and to inject the request.
         ask_api.__annotations__ = {"question": str, "request": gr.Request, "return": dict}

@@ -137,3 +137,27 @@ def test_a_sentence_its_source_does_not_support_is_marked_in_the_chat(app_workdi
             assert "negation differs" in bot_texts(page)[-1]
         finally:
             stop_app(app)
+
+
+def test_a_question_limited_to_one_article_cites_only_it(app, page) -> None:
+    page.goto(app.url)
+    page.click("#scope")  # open the "Limit to some articles" panel
+    picker = page.locator("#scope-articles input")
+    picker.click()
+    picker.fill("004_3ca911a4c31bdd1a")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    ask(page, "How much did Microsoft invest in OpenAI?", 0)
+    where = page.locator("#evidence .where").all_inner_texts()
+    assert where and all(w.startswith("004_3ca911a4c31bdd1a.txt") for w in where), where
+    assert "limited to source 004_3ca911a4c31bdd1a.txt" in bot_texts(page)[-1]
+
+    # The seeds carry no dates: a date range leaves nothing, and the chat says why.
+    page.fill("#since textarea, #since input", "2024-01-01")
+    page.fill("#question textarea", "Who is the CEO of Mistral?")
+    page.click("#ask")
+    deadline = time.monotonic() + 30
+    while len(bot_texts(page)) < 2 or "no indexed article matches" not in bot_texts(page)[-1]:
+        assert time.monotonic() < deadline, bot_texts(page)
+        time.sleep(0.2)
+    assert "1 have no date" in bot_texts(page)[-1]
