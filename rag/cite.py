@@ -63,6 +63,8 @@ class Answer:
     model: str | None = None  # the generative model that answered, if any
     # per sentence: text (with its markers), label, score, citations, flags (rag/support.py)
     sentences: list[dict[str, object]] = field(default_factory=list)
+    # other articles reporting the same thing: kind same / differs / detail, with sides
+    relations: list[dict[str, object]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -75,6 +77,7 @@ class Answer:
             "index_fingerprint": self.index_fingerprint,
             "citations": [c.to_dict() for c in self.citations],
             "sentences": self.sentences,
+            "relations": self.relations,
             "passages": self.passages,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "notices": self.notices,

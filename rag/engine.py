@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag import store
+from rag.agree import DIFFERS, SAME, compare
 from rag.cite import REFUSAL, Answer, Citation, passage_dict, scores_of, span_citation
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
@@ -169,7 +170,9 @@ class Engine:
             return Answer(question, REFUSAL, True, "extractive", [], passages, None)
         citations: list[Citation] = []
         parts: list[str] = []
-        for sentence in chosen:
+        relations: list[dict[str, Any]] = []
+
+        def cite(sentence: Any) -> Citation:
             chunk = sentence.passage.chunk
             n = conversation.number(
                 chunk.source, chunk.char_start + sentence.start, chunk.char_start + sentence.end
@@ -179,11 +182,99 @@ class Engine:
             )
             if all(c.n != n for c in citations):
                 citations.append(citation)
-            parts.append(f"{citation.quote} [{n}]")
+            return citation
+
+        quoted = {(s.passage.chunk.source, s.start, s.end) for s in chosen}
+        for i, sentence in enumerate(chosen):
+            citation = cite(sentence)
+            markers = [citation.n]
+            extra: list[str] = []
+            for other in chosen[i + 1 :]:  # two quoted sentences may be one story too
+                if other.passage.chunk.source == sentence.passage.chunk.source:
+                    continue
+                kind = compare(sentence.text, other.text)
+                if kind is not None:
+                    relations.append({"kind": kind, "citations": [citation, cite(other)]})
+            for kind, other in _related(sentence, scored, quoted):
+                second = cite(other)
+                relations.append({"kind": kind, "citations": [citation, second]})
+                if kind == SAME:
+                    markers.append(second.n)  # the same fact, reported by another article
+                else:  # the other side is quoted too, so the reader sees both
+                    quoted.add((other.passage.chunk.source, other.start, other.end))
+                    extra.append(f"{second.quote} [{second.n}]")
+            parts.append(f"{citation.quote} " + "".join(f"[{n}]" for n in markers))
+            parts.extend(extra)
         answer = Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
+        answer.relations = [_relation(r) for r in relations]
+        answer.notices.extend(_relation_notice(r) for r in relations)
         # Verbatim quotes: every sentence is its own evidence, so this labels them
         # supported; it runs anyway so every backend's JSON has the same shape.
         return annotate(answer, {c.n: c.quote for c in citations})
+
+
+MAX_RELATED = 2  # other articles' sentences joined to one answer sentence
+
+
+def _related(sentence: Any, scored: list[Any], quoted: set[Any]) -> list[tuple[str, Any]]:
+    """Sentences of other articles that report the same thing (rag/agree.py)."""
+    found: list[tuple[str, Any]] = []
+    sources = {sentence.passage.chunk.source}
+    for other in scored:
+        source = other.passage.chunk.source
+        if source in sources or (source, other.start, other.end) in quoted:
+            continue
+        kind = compare(sentence.text, other.text)
+        if kind is not None:
+            found.append((kind, other))
+            sources.add(source)  # one sentence per article
+        if len(found) >= MAX_RELATED:
+            break
+    return found
+
+
+def _side(citation: Citation) -> dict[str, Any]:
+    return {
+        "n": citation.n,
+        "source": citation.source,
+        "outlet": citation.outlet,
+        "published": citation.published,
+    }
+
+
+def _dated(citations: list[Citation]) -> list[Citation]:
+    """Oldest first where dated; undated ones keep their order, after the dated."""
+    from rag.scope import parse_date
+
+    def key(c: Citation) -> tuple[int, str]:
+        when = parse_date(c.published)
+        return (0, when.isoformat()) if when else (1, "")
+
+    return sorted(citations, key=key)
+
+
+def _relation(relation: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": relation["kind"], "sides": [_side(c) for c in _dated(relation["citations"])]}
+
+
+def _relation_notice(relation: dict[str, Any]) -> str:
+    sides = _dated(relation["citations"])
+    if relation["kind"] == SAME:
+        return "reported by {} articles: {}".format(
+            len(sides), ", ".join(f"[{c.n}] {c.outlet or c.source}" for c in sides)
+        )
+
+    def said(c: Citation) -> str:
+        when = f", {c.published}" if c.published else ""
+        return f"[{c.n}] ({c.outlet or c.source}{when})"
+
+    if relation["kind"] == DIFFERS:
+        return "sources differ: " + " vs ".join(said(c) for c in sides) + " give other figures"
+    return (
+        "sources differ in detail: "
+        + " vs ".join(said(c) for c in sides)
+        + " (one gives a figure, the other says it is not known)"
+    )
 
 
 def document_id(sha256: str) -> str:

@@ -137,3 +137,38 @@ def test_the_cli_flags_and_the_article_list(dated) -> None:
 )
 def test_dates_in_the_spellings_articles_use(text: str, expected) -> None:
     assert parse_date(text) == expected
+
+
+# -- same story, agreement and disagreement (rag/agree.py) ----------------------------
+
+
+def test_two_outlets_giving_other_figures_are_both_cited_oldest_first(dated) -> None:
+    answer = engine_for(dated).ask(QUESTION)
+    assert "120" in answer.text and "150" in answer.text  # both sides are quoted
+    differs = [r for r in answer.relations if r["kind"] == "differs"]
+    assert len(differs) == 1
+    sides = differs[0]["sides"]
+    assert [s["source"] for s in sides] == ["acme-early.md", "acme-late.html"]  # by date
+    notice = next(n for n in answer.notices if n.startswith("sources differ"))
+    assert "Harbour Times, 2023-03-01" in notice and "Valley Post" in notice
+
+
+def test_the_seeds_agree_and_are_never_called_a_conflict(built_index) -> None:
+    from rag.eval import load_gold
+    from tests.conftest import ROOT
+
+    seeds, index = built_index
+    engine = Engine(Settings(seeds_dir=seeds, index_dir=index))
+    kinds = []
+    for gold in load_gold(ROOT / "eval" / "gold.jsonl"):
+        kinds += [r["kind"] for r in engine.ask(gold.q).relations]
+    assert "differs" not in kinds and "detail" not in kinds
+    assert kinds.count("same") >= 3  # e.g. the 1,600 models, the $5.6bn data centres
+
+    both = engine.ask("How many AI models does Microsoft run in its data centers?")
+    assert [r["kind"] for r in both.relations] == ["same"]
+    assert {c.source for c in both.citations} == {
+        "000_1e069c046a7fec7f.txt",
+        "001_897f894024ca4c72.txt",
+    }
+    assert any(n.startswith("reported by 2 articles") for n in both.notices)

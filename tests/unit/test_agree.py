@@ -1,0 +1,48 @@
+"""Same thing or not, agree or differ (rag/agree.py): pure text."""
+
+import pytest
+
+from rag.agree import DETAIL, DIFFERS, SAME, compare
+
+MISTRAL_EQUITY = "Microsoft has made a small investment but holds no equity in Mistral."
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (
+            "Microsoft claims to have 1,600 AI models in its data centers, 1,500 of which are "
+            "open-source.",
+            "MS is currently running 1,600 AI models in its data centers, of which 1,500 are "
+            "based on open source.",
+            SAME,
+        ),
+        (
+            "Acme Robotics hired 120 engineers for its Leeds plant, the company said.",
+            "Acme Robotics hired 150 engineers for its Leeds plant this spring.",
+            DIFFERS,
+        ),
+        (
+            "Acme Robotics paid $2 million for the Leeds plant.",
+            "Acme Robotics paid an undisclosed sum for the Leeds plant.",
+            DETAIL,
+        ),
+        # Different quantities about different things: not a conflict, not related at all.
+        (
+            "Microsoft has invested $13bn into OpenAI in San Francisco, an alliance which is "
+            "currently being evaluated by competition authorities from the US, EU, and UK.",
+            "In 2019, Microsoft announced it would invest $1 billion in OpenAI to co-develop new "
+            "technologies for Microsoft's Azure cloud platform.",
+            None,
+        ),
+        (
+            "Although this figure is thought to be somewhere around the $10billion mark, the "
+            "exact figure remains unconfirmed.",
+            "Microsoft has invested $13bn into OpenAI in San Francisco.",
+            None,
+        ),
+    ],
+)
+def test_compare(a: str, b: str, expected) -> None:
+    assert compare(a, b) == expected
+    assert compare(b, a) == expected  # symmetric
