@@ -189,8 +189,8 @@ def build_app(settings: Settings) -> Any:
         session: ChatSession | None,
         articles: list[str] | None = None,
         outlets: list[str] | None = None,
-        since: str = "",
-        until: str = "",
+        since: str | None = "",
+        until: str | None = "",
     ):
         session = session or ChatSession()
         message = (message or "").strip()
@@ -205,7 +205,13 @@ def build_app(settings: Settings) -> Any:
         yield history, gr.skip(), session, gr.skip()
         streamed = ""
         try:
-            scope = Scope.from_args(articles, outlets, since.strip() or None, until.strip() or None)
+            # Untouched controls may arrive as None rather than "" or [].
+            scope = Scope.from_args(
+                articles or None,
+                outlets or None,
+                (since or "").strip() or None,
+                (until or "").strip() or None,
+            )
             for item in service.turn(message, session, scope=scope):
                 if item[0] == "delta":
                     streamed += item[1]
