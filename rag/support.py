@@ -22,6 +22,7 @@ tried and made the calibration half worse (0.80 vs 0.87), so no model is involve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,15 +80,17 @@ class SupportChecker:
         import Stemmer  # PyStemmer, already here for BM25
 
         self._stem = Stemmer.Stemmer("english").stemWord
+        # The same passages are judged sentence after sentence: remember their terms.
+        self.terms = functools.lru_cache(maxsize=8192)(self._terms)  # type: ignore[method-assign]
 
     # -- terms -----------------------------------------------------------------
-    def terms(self, text: str) -> set[str]:
+    def _terms(self, text: str) -> frozenset[str]:
         found = set()
         for word in words(canonical(text).replace("-", " ")):
             if word in _FUNCTION or len(word) < 2 or word[0].isdigit():
                 continue  # numbers are rule 2's business
             found.add(self._stem(word))
-        return found
+        return frozenset(found)
 
     def _covered(self, term: str, bag: set[str]) -> bool:
         if term in bag:
