@@ -12,7 +12,7 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from rag.cli_common import EXIT_USAGE, add_location_flags, progress_bar, run, use_color
 
@@ -204,7 +204,8 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
     if doubtful:
         lines.append("Checks (each sentence against the passages it cites):")
         for sentence in doubtful:
-            flags = "; ".join(str(f) for f in sentence["flags"]) or "weakly matched"
+            reasons = cast("list[str]", sentence["flags"])
+            flags = "; ".join(reasons) or "weakly matched"
             lines.append(
                 textwrap.fill(f"- {sentence['label']}: {flags}", width=88, subsequent_indent="  ")
             )

@@ -92,7 +92,8 @@ class Engine:
         scope: Scope | None = None,
     ) -> Retrieval:
         question = _check_question(question)
-        sources, notices = None, []
+        sources: frozenset[str] | None = None
+        notices: list[str] = []
         if scope is not None and not scope.empty:
             sources, notices = scope.allowed(self.documents())
         retrieval = self.retriever.retrieve(

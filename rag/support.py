@@ -92,7 +92,7 @@ class SupportChecker:
             found.add(self._stem(word))
         return frozenset(found)
 
-    def _covered(self, term: str, bag: set[str]) -> bool:
+    def _covered(self, term: str, bag: frozenset[str]) -> bool:
         if term in bag:
             return True
         # "Mistral" / "MistralAI", "open" / "open-source": a shared stem of 4+ letters
@@ -161,7 +161,7 @@ class SupportChecker:
                 flags.append(f"negation differs: {clause!r} vs the passage's {_short(best)!r}")
         return flags
 
-    def _widened(self, text: str) -> set[str]:
+    def _widened(self, text: str) -> frozenset[str]:
         # "unconfirmed" shares "confirm" with "confirmed": match it, then polarity decides.
         bag = self.terms(text)
         return bag | {t[2:] for t in bag if t.startswith("un") and len(t) > 5}
