@@ -14,7 +14,15 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from rag.cli_common import EXIT_USAGE, add_location_flags, progress_bar, run, use_color
+from rag.cli_common import (
+    EXIT_USAGE,
+    add_backend_flags,
+    add_location_flags,
+    backend_overrides,
+    progress_bar,
+    run,
+    use_color,
+)
 
 if TYPE_CHECKING:
     from rag.cite import Answer
@@ -34,14 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_location_flags(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--k", type=int, metavar="N", help="passages to retrieve (default 5)")
-    parser.add_argument(
-        "--llm",
-        choices=["extractive", "openai", "openai-compatible", "local"],
-        help="answer backend (env RAG_LLM; default extractive, which never leaves the machine)",
-    )
-    parser.add_argument("--model", help="model name for a generative backend")
-    parser.add_argument("--base-url", help="endpoint for openai-compatible")
-    parser.add_argument("--model-path", help="GGUF file for --llm local")
+    add_backend_flags(parser)
     parser.add_argument(
         "--retrieve-only", action="store_true", help="print the ranked passages, no answer"
     )
@@ -81,14 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(args: argparse.Namespace) -> int:
     from rag.config import load_settings
 
-    settings = load_settings(
-        seeds_dir=args.seeds,
-        index_dir=args.index,
-        llm=args.llm,
-        model=args.model,
-        openai_base_url=args.base_url,
-        model_path=args.model_path,
-    )
+    settings = load_settings(seeds_dir=args.seeds, index_dir=args.index, **backend_overrides(args))
     from rag.scope import Scope
 
     scope = Scope.from_args(args.source, args.outlet, args.since, args.until)

@@ -20,6 +20,30 @@ def add_location_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", metavar="DIR", help="index folder (env RAG_INDEX_DIR; index/)")
 
 
+BACKENDS = ("extractive", "openai", "openai-compatible", "local")
+
+
+def add_backend_flags(
+    parser: argparse.ArgumentParser,
+    llm_help: str = "answer backend (env RAG_LLM; default extractive, which never leaves "
+    "the machine)",
+) -> None:
+    parser.add_argument("--llm", choices=BACKENDS, help=llm_help)
+    parser.add_argument("--model", help="model name for a generative backend")
+    parser.add_argument("--base-url", help="endpoint for openai-compatible")
+    parser.add_argument("--model-path", help="GGUF file for --llm local")
+
+
+def backend_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the backend flags give (None: leave to the environment)."""
+    return {
+        "llm": args.llm,
+        "model": args.model,
+        "openai_base_url": args.base_url,
+        "model_path": args.model_path,
+    }
+
+
 def run(body: Callable[[], int], prog: str) -> int:
     """Run a command body; typed errors become one line on stderr and an exit code."""
     try:

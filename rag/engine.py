@@ -116,11 +116,14 @@ class Engine:
         conversation: Conversation | None = None,
         generator: Any = None,
         scope: Scope | None = None,
+        retrieval: Retrieval | None = None,
     ) -> Answer:
         """Answer from the articles. ``generator`` None means the extractive backend;
-        ``scope`` limits it to some articles (rag/scope.py)."""
+        ``scope`` limits it to some articles (rag/scope.py); ``retrieval``: passages the
+        caller already retrieved for this question (then k, mode and scope are unused)."""
         started = time.perf_counter()
-        retrieval = self.retrieve(question, k, mode, scope)
+        if retrieval is None:
+            retrieval = self.retrieve(question, k, mode, scope)
         retrieved = time.perf_counter()
         conversation = conversation or Conversation()
         if generator is None:

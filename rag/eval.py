@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.cli_common import add_location_flags, run
+from rag.cli_common import add_backend_flags, add_location_flags, backend_overrides, run
 from rag.retrieve import Mode
 
 PROG = "python -m rag.eval"
@@ -227,13 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "--calibrate", action="store_true", help="search refusal thresholds on the calibration half"
     )
     parser.add_argument("--show", action="store_true", help="print each hybrid answer")
-    parser.add_argument(
-        "--llm",
-        help="answer with this backend too (openai, openai-compatible, local); hybrid only",
-    )
-    parser.add_argument("--base-url", help="endpoint for --llm openai-compatible")
-    parser.add_argument("--model", help="model name for --llm")
-    parser.add_argument("--model-path", help="GGUF file for --llm local")
+    add_backend_flags(parser, "answer through this backend (hybrid retrieval only)")
     args = parser.parse_args(argv)
 
     def body() -> int:
@@ -241,26 +235,19 @@ def main(argv: list[str] | None = None) -> int:
         from rag.config import load_settings
 
         gold = load_gold(Path(args.gold))
-        settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
+        settings = load_settings(
+            seeds_dir=args.seeds, index_dir=args.index, **backend_overrides(args)
+        )
         engine = open_engine(settings)
         if args.calibrate:
             print(json.dumps(calibrate(engine, gold), indent=1))
             return 0
         generator = None
         modes: tuple[Any, ...] = MODES
-        if args.llm:
+        if args.llm and args.llm != "extractive":  # only the flag chooses a model here
             from rag.llm import make_generator
 
-            generator = make_generator(
-                load_settings(
-                    seeds_dir=args.seeds,
-                    index_dir=args.index,
-                    llm=args.llm,
-                    openai_base_url=args.base_url,
-                    model=args.model,
-                    model_path=args.model_path,
-                )
-            )
+            generator = make_generator(settings)
             modes = ("hybrid",)
         results: dict[str, dict[str, dict[str, float]]] = {}
         for mode in modes:

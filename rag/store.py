@@ -239,14 +239,14 @@ def clean_leftovers(index_dir: Path, keep: int = 1, chroma_url: str | None = Non
 def open_collection(
     generation_path: Path, create: bool = False, chroma_url: str | None = None
 ) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
     if chroma_url:
         from rag import remote
 
         name = remote.chunks_name(generation_path.name)
         return remote.call(chroma_url, lambda client: _collection(client, name, create))
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     client = chromadb.PersistentClient(
         path=str(generation_path / "chroma"),
         settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),

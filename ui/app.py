@@ -20,6 +20,7 @@ from typing import Any
 
 import rag  # noqa: F401  (offline switches before gradio is imported)
 from rag.cite import Answer
+from rag.cli_common import add_backend_flags, backend_overrides
 from rag.config import Settings, load_settings
 from rag.engine import Conversation
 from rag.errors import LLMError, RagError, RateLimitedError
@@ -118,14 +119,14 @@ class ChatService:
                         answer = item
                 session.conversation = trial
             except LLMError as err:
-                answer = engine.ask(asked, conversation=session.conversation, scope=scope)
+                answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)
                 answer.notices.insert(
                     0,
                     f"the {self.settings.llm} backend failed ({err.message}); "
                     "this is the extractive answer instead",
                 )
-        if answer is None:
-            answer = engine.ask(asked, conversation=session.conversation, scope=scope)
+        if answer is None:  # the passages above serve the extractive answer too
+            answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)
         else:  # a model's answer (or its fallback): say what the scope left out, once
             answer.notices.extend(n for n in retrieval.notices if n not in answer.notices)
         answer.question = question
@@ -403,10 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port (env RAG_UI_PORT; default 7860)")
     parser.add_argument("--seeds", metavar="DIR")
     parser.add_argument("--index", metavar="DIR")
-    parser.add_argument("--llm", choices=["extractive", "openai", "openai-compatible", "local"])
-    parser.add_argument("--base-url")
-    parser.add_argument("--model")
-    parser.add_argument("--model-path")
+    add_backend_flags(parser)
     args = parser.parse_args(argv)
     try:
         settings = load_settings(
@@ -414,10 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             ui_port=args.port,
             seeds_dir=args.seeds,
             index_dir=args.index,
-            llm=args.llm,
-            openai_base_url=args.base_url,
-            model=args.model,
-            model_path=args.model_path,
+            **backend_overrides(args),
         )
         from rag.ask import open_engine
 

@@ -77,6 +77,22 @@ def start_app(workdir: Path, *extra: str, env_extra: dict[str, str] | None = Non
     raise RuntimeError("the app did not start in 120 s")
 
 
+def start_app_with_model(
+    workdir: Path, base_url: str, env_extra: dict[str, str] | None = None
+) -> RunningApp:
+    """The app answering through an OpenAI-compatible endpoint (model "m")."""
+    return start_app(
+        workdir,
+        "--llm",
+        "openai-compatible",
+        "--base-url",
+        base_url,
+        "--model",
+        "m",
+        env_extra=env_extra,
+    )
+
+
 def stop_app(app: RunningApp) -> None:
     app.process.terminate()
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import start_app, stop_app
+from tests.ui.conftest import start_app_with_model, stop_app
 
 pytestmark = pytest.mark.slow
 
@@ -89,9 +89,7 @@ def test_an_unreachable_endpoint_falls_back_to_the_extractive_answer(app_workdir
     from tests.ui.conftest import free_port
 
     down = f"http://127.0.0.1:{free_port()}/v1"
-    fallback = start_app(
-        app_workdir, "--llm", "openai-compatible", "--base-url", down, "--model", "m"
-    )
+    fallback = start_app_with_model(app_workdir, down)
     try:
         page.goto(fallback.url)
         assert "openai-compatible" in page.locator("#backend").inner_text()
@@ -125,9 +123,7 @@ def test_a_sentence_its_source_does_not_support_is_marked_in_the_chat(app_workdi
         return Step(reply=f"Microsoft holds equity in Mistral [{n}].")
 
     with FakeChatServer(route=reply) as server:
-        app = start_app(
-            app_workdir, "--llm", "openai-compatible", "--base-url", server.base_url, "--model", "m"
-        )
+        app = start_app_with_model(app_workdir, server.base_url)
         try:
             page.goto(app.url)
             ask(page, "Does Microsoft hold equity in Mistral?", 0)

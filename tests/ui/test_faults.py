@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.fakes import FakeChatServer, Step
-from tests.ui.conftest import ARTIFACTS, CANARY, free_port, start_app, stop_app
+from tests.ui.conftest import ARTIFACTS, CANARY, free_port, start_app_with_model, stop_app
 
 pytestmark = pytest.mark.slow
 
@@ -35,15 +35,7 @@ def client(app):
 
 def test_the_chat_resumes_when_a_down_endpoint_comes_back(app_workdir) -> None:
     port = free_port()
-    app = start_app(
-        app_workdir,
-        "--llm",
-        "openai-compatible",
-        "--base-url",
-        f"http://127.0.0.1:{port}/v1",
-        "--model",
-        "m",
-    )
+    app = start_app_with_model(app_workdir, f"http://127.0.0.1:{port}/v1")
     try:
         asker = client(app)
         started = time.monotonic()
@@ -72,14 +64,9 @@ def test_a_stalled_endpoint_ends_at_the_deadline_and_other_sessions_keep_answeri
         return Step(stall=60.0, reply=REPLY) if asks_it(body) else Step(reply=REPLY)
 
     with FakeChatServer(route=route) as server:
-        app = start_app(
+        app = start_app_with_model(
             app_workdir,
-            "--llm",
-            "openai-compatible",
-            "--base-url",
             server.base_url,
-            "--model",
-            "m",
             env_extra={"RAG_FIRST_TOKEN_TIMEOUT": "4", "RAG_TURN_TIMEOUT": "8"},
         )
         try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import Canary, FakeChatServer, Step
-from tests.ui.conftest import start_app, stop_app
+from tests.ui.conftest import start_app_with_model, stop_app
 from tests.ui.test_browser import ask, bot_texts
 
 pytestmark = pytest.mark.slow
@@ -46,9 +46,7 @@ def test_planted_instructions_and_hostile_output_stay_inert(planted: Path, page)
             f"[read more]({canary.url}/link) and [7] more [1]."
         )
         server.steps.extend([Step(reply=hostile), Step(reply=hostile)])
-        app = start_app(
-            planted, "--llm", "openai-compatible", "--base-url", server.base_url, "--model", "m"
-        )
+        app = start_app_with_model(planted, server.base_url)
         try:
             page.goto(app.url)
             ask(page, "Who runs Mistral?", 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes import FakeChatServer, Step
-from tests.ui.conftest import start_app, stop_app
+from tests.ui.conftest import start_app_with_model, stop_app
 
 pytestmark = pytest.mark.slow
 
@@ -15,9 +15,7 @@ def test_the_31st_question_in_a_minute_is_refused_without_calling_the_model(app_
 
     reply = "Arthur Mensch is the co-founder and CEO of Mistral. [1]"
     with FakeChatServer([Step(reply=reply) for _ in range(40)]) as server:
-        app = start_app(
-            app_workdir, "--llm", "openai-compatible", "--base-url", server.base_url, "--model", "m"
-        )
+        app = start_app_with_model(app_workdir, server.base_url)
         try:
             client = Client(app.url + "/", verbose=False)
             for i in range(30):

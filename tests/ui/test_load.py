@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeChatServer, Step
-from tests.ui.conftest import ARTIFACTS, start_app, stop_app
+from tests.ui.conftest import ARTIFACTS, start_app_with_model, stop_app
 
 pytestmark = pytest.mark.slow
 
@@ -43,9 +43,7 @@ def p95(values: list[float]) -> float:
 @pytest.fixture(scope="module")
 def loaded_app(app_workdir):
     with FakeChatServer(default=Step(reply=REPLY, seconds=1.0)) as server:
-        app = start_app(
-            app_workdir, "--llm", "openai-compatible", "--base-url", server.base_url, "--model", "m"
-        )
+        app = start_app_with_model(app_workdir, server.base_url)
         try:
             yield app
         finally:
@@ -148,14 +146,9 @@ def test_a_full_queue_answers_busy_at_once_without_a_server_error(app_workdir) -
     from gradio_client import Client
 
     with FakeChatServer(default=Step(reply=REPLY, seconds=10.0)) as server:
-        app = start_app(
+        app = start_app_with_model(
             app_workdir,
-            "--llm",
-            "openai-compatible",
-            "--base-url",
             server.base_url,
-            "--model",
-            "m",
             env_extra={"RAG_UI_CONCURRENCY": "1", "RAG_UI_QUEUE_SIZE": "1"},
         )
         try:
