@@ -223,6 +223,8 @@ def _print_passages(
     from rag.cite import passage_dict
 
     passages = [passage_dict(p) for p in retrieval.passages]
+    for row in passages:
+        row["story"] = engine.retriever.stories.story(str(row["source"]))
     if as_json:
         row = {
             "schema_version": 1,
@@ -239,6 +241,12 @@ def _print_passages(
             f"fused={s['fused']} dense={s['dense']} bm25={s['bm25']}\n"  # type: ignore[index]
         )
         out.write(textwrap.indent(textwrap.fill(str(passage["text"]), 84), "    ") + "\n")
+        for twin in passage["also"]:  # type: ignore[attr-defined]
+            outlet = f" ({twin['outlet']})" if twin["outlet"] else ""
+            out.write(
+                f"    also reported by {twin['source']}:{twin['line_start']}-"
+                f"{twin['line_end']}{outlet}\n"
+            )
 
 
 if __name__ == "__main__":

@@ -104,6 +104,26 @@ def span_citation(
     )
 
 
+def text_citation(
+    source: str, text: str, start: int, end: int, n: int, meta: dict[str, Any]
+) -> Citation:
+    """A citation for ``text[start:end]`` of a whole article that was not retrieved
+    (a sentence another article's quote was matched to at ingest, rag/stories.py)."""
+    return Citation(
+        n=n,
+        source=source,
+        line_start=text.count("\n", 0, start) + 1,
+        line_end=text.count("\n", 0, max(start, end - 1)) + 1,
+        char_start=start,
+        char_end=end,
+        quote=text[start:end],
+        title=meta.get("title"),
+        outlet=meta.get("outlet"),
+        published=meta.get("published"),
+        scores={"dense": None, "bm25": None, "fused": None},
+    )
+
+
 def markers_in(text: str) -> list[int]:
     return [int(m) for m in MARKER.findall(text)]
 
@@ -149,6 +169,16 @@ def passage_dict(passage: Any) -> dict[str, object]:
         "text": chunk.text,
         "title": chunk.meta.title,
         "scores": scores_of(passage),
+        # the same fact in other articles (rag/stories.py), not given a place of its own
+        "also": [
+            {
+                "source": twin.chunk.source,
+                "line_start": twin.chunk.line_start,
+                "line_end": twin.chunk.line_end,
+                "outlet": twin.chunk.meta.outlet,
+            }
+            for twin in getattr(passage, "also", ())
+        ],
     }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CLEANER_VERSION = "clean-1"
+CLEANER_VERSION = "clean-2"  # 2: dates from datelines and "Published:" lines
 
 # A list of other stories follows these; it ends where prose resumes.
 _LIST_HEADERS = re.compile(
@@ -56,6 +56,23 @@ _BIO = re.compile(
     r"(journalist|writer|reporter|editor|author|correspondent|columnist|contributor)\b"
 )
 _PUBLISHED_BY = re.compile(r"published by ([A-Z][\w&' -]{0,60}?(?:\.[A-Za-z]{2,})*)[.,]\s", re.I)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DAY_MONTH_YEAR = (
+    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+)
+# "PARIS, Feb. 26, 2024 (Reuters) — …", "LONDON, 26 February 2024 – …": a date with its
+# year; a dateline without one ("Feb 26 (Reuters) -") gives no date, never a guessed year.
+_DATELINE = re.compile(
+    rf"^(?:[A-Z][A-Za-z.'-]+(?:[ -][A-Z][A-Za-z.'-]+){{0,3}},\s+)?(?P<date>{_DAY_MONTH_YEAR})"
+    r"\s*(?:\([^)]{1,40}\)\s*)?[-—–:]\s"
+)
+_DATE_LINE = re.compile(
+    r"^(?:published|posted|first published|date|dated)(?:\s+on)?\s*:?\s*"
+    rf"(?P<date>{_DAY_MONTH_YEAR})"
+    r"(?:\s*(?:at\s+)?\d{1,2}[:.]\d{2}.*)?$",
+    re.I,
+)
 _BULLET = re.compile(r"^\s*(?:[•▪◦●\-*–]|\d+[.)])\s+")
 _SMALL_WORDS = {
     "a",
@@ -127,8 +144,17 @@ def is_prose(line: str) -> bool:
     return len(_words(text)) >= 8 and not is_headline_like(text)
 
 
+def _iso_day(text: str) -> str | None:
+    from rag.scope import parse_date
+
+    day = parse_date(text)
+    return day.isoformat() if day else None
+
+
 def _meta_from_line(line: str) -> dict[str, str]:
     text = _BULLET.sub("", line).strip()
+    if (m := _DATE_LINE.match(text)) and (day := _iso_day(m.group("date"))):
+        return {"published": day}
     if m := _SOURCE.match(text):
         return {"outlet": m.group(3).strip().rstrip(".")}
     if m := _COPYRIGHT.match(text):
@@ -204,12 +230,18 @@ def clean_lines(lines: list[str], given: ArticleMeta | None = None) -> Cleaned:
         if labels[i] == "":
             labels[i] = "body" if is_prose(lines[i]) or _ends_sentence(lines[i]) else "aside"
 
+    # A dateline opens the first paragraph of the article itself, which stays body text.
+    first_body = next((i for i in range(n) if labels[i] == "body"), None)
+    dateline = _DATELINE.match(lines[first_body].strip()) if first_body is not None else None
+    if dateline and (day := _iso_day(dateline.group("date"))):
+        found.setdefault("published", day)
+
     given = given or ArticleMeta()
     merged = ArticleMeta(
         title=given.title or (lines[title_at].strip() if title_at is not None else None),
         outlet=given.outlet or found.get("outlet"),
         byline=given.byline or found.get("byline"),
-        published=given.published,
+        published=given.published or found.get("published"),
     )
     return Cleaned(labels=tuple(labels), meta=merged)
 

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     lead_boost: bool = Field(
         True, description="Rank articles by their lead paragraph as a third fused list."
     )
+    diversify: bool = Field(
+        True,
+        description="A passage repeating a better-ranked one of another article (same "
+        "fact) gives up its place and is listed under it.",
+    )
 
     # -- where the vectors live -------------------------------------------
     chroma_url: str | None = Field(

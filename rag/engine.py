@@ -13,7 +13,15 @@ from typing import Any
 
 from rag import store
 from rag.agree import DIFFERS, SAME, compare
-from rag.cite import REFUSAL, Answer, Citation, passage_dict, scores_of, span_citation
+from rag.cite import (
+    REFUSAL,
+    Answer,
+    Citation,
+    passage_dict,
+    scores_of,
+    span_citation,
+    text_citation,
+)
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
@@ -104,6 +112,7 @@ class Engine:
             mode=mode,
             lead_boost=self.settings.lead_boost,
             sources=sources,
+            diverse=self.settings.diversify,
         )
         retrieval.notices.extend(notices)
         return retrieval
@@ -133,6 +142,7 @@ class Engine:
         done = time.perf_counter()
         answer.index_fingerprint = self.fingerprint
         answer.notices.extend(retrieval.notices)
+        self.mark_stories(answer)
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,
             "generate": (done - retrieved) * 1000,
@@ -164,6 +174,38 @@ class Engine:
             ),
         )
 
+    def mark_stories(self, answer: Answer) -> Answer:
+        """Each passage row gets the story its article was grouped in at ingest (or None)."""
+        for row in answer.passages:
+            row["story"] = self.retriever.stories.story(str(row["source"]))
+        return answer
+
+    def _fact_partners(
+        self,
+        sentence: Any,
+        related: list[tuple[str, Citation]],
+        quoted: set[tuple[str, int, int]],
+        conversation: Conversation,
+    ) -> list[tuple[str, Citation]]:
+        """Sentences of other articles matched to this one at ingest (rag/stories.py),
+        retrieved or not: "reported by 2 articles" needs no second lucky retrieval."""
+        source, start, end = _absolute(sentence)
+        taken = {source} | {c.source for _, c in related}
+        found: list[tuple[str, Citation]] = []
+        for other, begin, stop in self.retriever.stories.partners(source, start, end):
+            if len(related) + len(found) >= MAX_RELATED:
+                break
+            row = self.documents().get(other)
+            if other in taken or (other, begin, stop) in quoted or row is None:
+                continue
+            kind = compare(sentence.text, row["text"][begin:stop])
+            if kind is None:
+                continue
+            n = conversation.number(other, begin, stop)
+            found.append((kind, text_citation(other, row["text"], begin, stop, n, row["meta"])))
+            taken.add(other)
+        return found
+
     def _extractive(
         self, question: str, retrieval: Retrieval, conversation: Conversation
     ) -> Answer:
@@ -188,7 +230,7 @@ class Engine:
                 citations.append(citation)
             return citation
 
-        quoted = {(s.passage.chunk.source, s.start, s.end) for s in chosen}
+        quoted = {_absolute(s) for s in chosen}
         for i, sentence in enumerate(chosen):
             citation = cite(sentence)
             markers = [citation.n]
@@ -199,13 +241,16 @@ class Engine:
                 kind = compare(sentence.text, other.text)
                 if kind is not None:
                     relations.append({"kind": kind, "citations": [citation, cite(other)]})
-            for kind, other in _related(sentence, scored, quoted):
-                second = cite(other)
+            related = [(kind, cite(other)) for kind, other in _related(sentence, scored, quoted)]
+            related += self._fact_partners(sentence, related, quoted, conversation)
+            for kind, second in related:
+                if second.n not in {c.n for c in citations}:
+                    citations.append(second)
                 relations.append({"kind": kind, "citations": [citation, second]})
                 if kind == SAME:
                     markers.append(second.n)  # the same fact, reported by another article
                 else:  # the other side is quoted too, so the reader sees both
-                    quoted.add((other.passage.chunk.source, other.start, other.end))
+                    quoted.add((second.source, second.char_start, second.char_end))
                     extra.append(f"{second.quote} [{second.n}]")
             parts.append(f"{citation.quote} " + "".join(f"[{n}]" for n in markers))
             parts.extend(extra)
@@ -226,7 +271,7 @@ def _related(sentence: Any, scored: list[Any], quoted: set[Any]) -> list[tuple[s
     sources = {sentence.passage.chunk.source}
     for other in scored:
         source = other.passage.chunk.source
-        if source in sources or (source, other.start, other.end) in quoted:
+        if source in sources or _absolute(other) in quoted:
             continue
         kind = compare(sentence.text, other.text)
         if kind is not None:
@@ -284,6 +329,12 @@ def _relation_notice(relation: dict[str, Any]) -> str:
 def document_id(sha256: str) -> str:
     """A document's public id: its content hash, never a path a client could bend."""
     return sha256[:16]
+
+
+def _absolute(sentence: Any) -> tuple[str, int, int]:
+    """A scored sentence by its characters in its article."""
+    chunk = sentence.passage.chunk
+    return chunk.source, chunk.char_start + sentence.start, chunk.char_start + sentence.end
 
 
 def _identity(passage: Passage) -> tuple[str, int]:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag import remote, store, verify
+from rag import remote, store, stories, verify
 from rag.chunk import chunk_document
 from rag.config import Settings
 from rag.documents import Chunk, Document
@@ -211,19 +211,20 @@ def _write_sidecars(
 
 
 def write_search_sidecars(building: Path, collection: Any, embed_title: bool) -> int:
-    """BM25 and lead vectors, from the passages stored in ``collection``."""
+    """BM25, lead vectors and same-story groups, from the passages in ``collection``."""
     from llama_index.core.schema import TextNode
     from llama_index.retrievers.bm25 import BM25Retriever
 
     from rag.nodes import node_to_chunk
 
     records = store.all_records(collection)
-    nodes = []
-    for node_id, text, metadata in zip(
-        records["ids"], records["documents"], records["metadatas"], strict=True
-    ):
-        probe = TextNode(id_=node_id, text=text, metadata=dict(metadata))
-        nodes.append(chunk_to_node(node_to_chunk(probe), embed_title))
+    chunks = [
+        node_to_chunk(TextNode(id_=node_id, text=text, metadata=dict(metadata)))
+        for node_id, text, metadata in zip(
+            records["ids"], records["documents"], records["metadatas"], strict=True
+        )
+    ]
+    nodes = [chunk_to_node(chunk, embed_title) for chunk in chunks]
     nodes.sort(key=lambda n: (n.metadata["source"], n.metadata["char_start"]))
     # similarity_top_k is set per query (rag/retrieve.py); this is only its start value.
     bm25 = BM25Retriever.from_defaults(
@@ -233,6 +234,7 @@ def write_search_sidecars(building: Path, collection: Any, embed_title: bool) ->
     bm25_dir.mkdir()
     bm25.persist(str(bm25_dir), show_progress=False)
     store.write_leads(building, collection)
+    stories.write(building, stories.group(chunks))
     return len(nodes)
 
 

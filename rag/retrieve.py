@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rag import store
+from rag import store, stories
 from rag.documents import Chunk
 from rag.embed import MiniLM, as_llama_embedding
 from rag.nodes import node_to_chunk
@@ -24,6 +24,8 @@ class Passage:
     dense: float | None  # cosine similarity, when the dense retriever found it
     bm25: float | None  # BM25 score, when BM25 found it
     fused: float  # reciprocal-rank fusion score (the ranking used)
+    #: passages of other articles saying the same thing, kept out of the k (rag/stories.py)
+    also: tuple[Passage, ...] = ()
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Retriever:
         self.size = int(generation.manifest["chunk_count"])
         lead_sources, self._leads = store.read_leads(generation.path)
         self._lead_sources = list(lead_sources)
+        self.stories = stories.read(generation.path)
 
     def _dense_result(self, pending: Any) -> list[Any]:
         url = self.generation.chroma_url
@@ -139,6 +142,7 @@ class Retriever:
         vector: Any = None,
         lead_boost: bool = True,
         sources: frozenset[str] | None = None,
+        diverse: bool = True,
     ) -> Retrieval:
         """``vector``: the question's embedding, when the caller already has it.
 
@@ -147,7 +151,11 @@ class Retriever:
         passage gets its article's share. docs/BENCHMARKS.md has what it does.
 
         ``sources``: only passages of these articles (rag/scope.py), applied to all
-        three rankings, so fusion cannot bring an excluded article back."""
+        three rankings, so fusion cannot bring an excluded article back.
+
+        ``diverse``: a passage that repeats a fact of a better-ranked passage of another
+        article (rag/stories.py) does not take one of the ``k`` places; it is kept in that
+        passage's ``also``."""
         from llama_index.core.schema import QueryBundle
 
         timings: dict[str, float] = {}
@@ -204,14 +212,41 @@ class Retriever:
                 if rank:
                     fused[key] += 1.0 / (rrf_k + rank)
             timings["leads"] = (time.perf_counter() - started) * 1000
-        ranked = sorted(fused, key=lambda key: (-fused[key], key))[:k]
-        passages = [
-            Passage(
+        ranked = sorted(fused, key=lambda key: (-fused[key], key))
+        kept, twins = diversify(ranked, k, self.stories.links if diverse else {})
+
+        def passage(key: str, also: tuple[Passage, ...] = ()) -> Passage:
+            return Passage(
                 chunk=node_to_chunk(nodes[key]),
                 dense=dense_scores.get(key),
                 bm25=bm25_scores.get(key),
                 fused=fused[key],
+                also=also,
             )
-            for key in ranked
-        ]
+
+        passages = [passage(key, tuple(passage(t) for t in twins[key])) for key in kept]
         return Retrieval(passages=passages, query_vector=vector, timings_ms=timings)
+
+
+MAX_ALSO = 3  # other articles' passages listed under one kept passage
+
+
+def diversify(
+    ranked: list[str], k: int, links: dict[str, list[str]]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The first ``k`` of ``ranked`` with no two linked passages (the same fact in two
+    articles); each later one rides along under the better-ranked passage it repeats."""
+    kept: list[str] = []
+    twins: dict[str, list[str]] = {}
+    for key in ranked:
+        linked = links.get(key, ())
+        first = next((other for other in kept if other in linked), None)
+        if first is not None:
+            if len(twins[first]) < MAX_ALSO:
+                twins[first].append(key)
+            continue
+        if len(kept) == k:
+            break
+        kept.append(key)
+        twins[key] = []
+    return kept, twins

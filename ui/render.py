@@ -18,6 +18,7 @@ CSS = """
 .evidence .cite h4 { margin: 0 0 4px 0; font-size: 0.95em; }
 .evidence mark { background: #fde68a; padding: 0 2px; }
 .evidence .where { color: #6b7280; font-size: 0.85em; }
+.evidence .also { color: #374151; font-size: 0.85em; font-style: italic; }
 .notice { color: #92400e; font-size: 0.9em; }
 .support-unsupported { color: #b91c1c; font-weight: 600; font-size: 0.85em; }
 .support-partly { color: #b45309; font-size: 0.85em; }
@@ -128,7 +129,7 @@ def evidence_html(answer: Answer, documents: dict[str, dict[str, Any]]) -> str:
                 f"{html.escape(_title(row))}</a></h4>"
                 f'<div class="where">{html.escape(str(passage["source"]))}:'
                 f"{passage['line_start']}-{passage['line_end']}</div>"
-                f"<p>{html.escape(str(passage['text']))}</p></div>"
+                f"<p>{html.escape(str(passage['text']))}</p>{_also(passage)}</div>"
             )
     for citation in answer.citations:
         row = documents.get(citation.source)
@@ -137,6 +138,18 @@ def evidence_html(answer: Answer, documents: dict[str, dict[str, Any]]) -> str:
         out.append(_citation_block(citation, row))
     out.append("</div>")
     return "".join(out)
+
+
+def _also(passage: dict[str, Any]) -> str:
+    """Other articles' passages saying the same thing (rag/stories.py)."""
+    twins = passage.get("also") or []
+    if not twins:
+        return ""
+    items = ", ".join(
+        html.escape(f"{t['outlet'] or t['source']} ({t['source']}:{t['line_start']})")
+        for t in twins
+    )
+    return f'<div class="also">Also reported by {items}</div>'
 
 
 def _citation_block(citation: Citation, row: dict[str, Any]) -> str:

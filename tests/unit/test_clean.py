@@ -72,3 +72,64 @@ def test_shape_predicates() -> None:
     assert is_headline_like("Microsoft Makes Multi-Billion Dollar Investment in OpenAI")
     assert not is_headline_like("Microsoft has made a small investment but holds no equity.")
     assert is_prose("Microsoft has made a small investment but holds no equity in Mistral.")
+
+
+# -- publication dates from the article's own text (cleaner version 2) -----------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            ["Acme opens plant", "LEEDS, Feb. 26, 2024 (Reuters) — Acme opened a plant today."],
+            "2024-02-26",
+        ),
+        (
+            ["Acme opens plant", "PARIS, 26 February 2024 – Acme opened a new plant in Paris."],
+            "2024-02-26",
+        ),
+        (
+            ["Acme opens plant", "NEW YORK, March 3rd, 2023: Acme opened a new plant here."],
+            "2023-03-03",
+        ),
+        (
+            ["Acme opens plant", "Published: March 3, 2023 at 10:15 am", "Acme opened a plant."],
+            "2023-03-03",
+        ),
+        (
+            ["Acme opens plant", "Date: 2023-03-03", "Acme opened a new plant in Paris today."],
+            "2023-03-03",
+        ),
+        # no year: no date, rather than a guessed one
+        (["Acme opens plant", "Feb 26 (Reuters) - Acme opened a new plant in Paris today."], None),
+        # a date inside a sentence is not a dateline
+        (
+            ["Acme opens plant", "Acme said on March 3, 2023 - its best day - it opened a plant."],
+            None,
+        ),
+    ],
+)
+def test_dates_come_from_datelines_and_published_lines(lines, expected) -> None:
+    assert clean_lines(lines).meta.published == expected
+
+
+def test_a_date_line_is_metadata_and_a_dateline_stays_article_text() -> None:
+    cleaned = clean_lines(
+        [
+            "Acme opens plant",
+            "Published: 3 March 2023",
+            "LEEDS, 2 March 2023 — Acme opened a new battery plant in Leeds, hiring 120 engineers.",
+        ]
+    )
+    assert cleaned.labels == ("title", "meta", "body")
+    assert cleaned.meta.published == "2023-03-03"  # the first date found wins
+
+
+def test_given_metadata_wins_over_a_dateline() -> None:
+    from rag.clean import ArticleMeta
+
+    cleaned = clean_lines(
+        ["Acme opens plant", "LEEDS, 2 March 2023 — Acme opened a new plant."],
+        ArticleMeta(published="2023-01-01"),
+    )
+    assert cleaned.meta.published == "2023-01-01"

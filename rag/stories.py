@@ -1,0 +1,168 @@
+"""Same story, same fact: grouped once per index generation, from the passages' sentences.
+
+Two sentences of different articles *say the same thing* when each holds at least 60% of
+the other's content words (rag/agree.py's rule, numbers aside, so "120 engineers" and "150
+engineers" still pair up and can be told apart later). From those pairs:
+
+- **facts**: the sentence pairs themselves (source, start, end on each side);
+- **links**: passage id → passages of other articles holding such a sentence. Retrieval
+  keeps the best of linked passages and lists the others as also reporting it, so the
+  same fact does not take two of the k places (rag/retrieve.py);
+- **stories**: articles joined by at least ``STORY_FACTS`` such pairs (union-find). On the
+  seeds that is exactly the two Mistral articles and the two OpenAI third-phase ones.
+
+Why not embeddings: on the seeds, whole-article MiniLM vectors put the two Mistral
+articles at cosine 0.875 and two unrelated ones at 0.874 (every seed is about Microsoft
+and AI), while the sentence rule finds 3 shared facts in each true pair and none in
+any other (docs/BENCHMARKS.md). MinHash would find only copies, not retellings.
+
+Cost: an inverted index over the sentences' terms, leaving out terms in more than
+``COMMON`` sentences (they would pair everything), then the exact rule on the candidates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.documents import Chunk
+
+STORIES = "stories.json"
+FORMAT = 1
+STORY_FACTS = 2  # shared facts that make two articles one story
+MIN_TERMS = 4  # shorter sentences ("Only a handful can compete.") pair too easily
+MIN_SHARED = 3  # candidates share at least this many uncommon terms
+COMMON = 200  # a term in more sentences than this is no evidence of a shared fact
+
+#: (source, start, end): a sentence by its characters in the article's text
+Span = tuple[str, int, int]
+
+
+@dataclass
+class Stories:
+    stories: list[list[str]] = field(default_factory=list)
+    facts: list[tuple[Span, Span]] = field(default_factory=list)
+    links: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._story_of = {s: i for i, group in enumerate(self.stories) for s in group}
+        self._partners: dict[Span, list[Span]] = defaultdict(list)
+        for a, b in self.facts:
+            self._partners[a].append(b)
+            self._partners[b].append(a)
+
+    def story(self, source: str) -> int | None:
+        """The story id of an article that shares one with another article, else None."""
+        return self._story_of.get(source)
+
+    def partners(self, source: str, start: int, end: int) -> list[Span]:
+        """Sentences of other articles that say what this one says."""
+        return list(self._partners.get((source, start, end), ()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "stories": self.stories,
+            "facts": [[list(a), list(b)] for a, b in self.facts],
+            "links": self.links,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Stories:
+        if data.get("format") != FORMAT:
+            return cls()
+        return cls(
+            stories=[list(g) for g in data["stories"]],
+            facts=[(tuple(a), tuple(b)) for a, b in data["facts"]],  # type: ignore[misc]
+            links={k: list(v) for k, v in data["links"].items()},
+        )
+
+
+def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
+    """Find the shared facts, passage links and stories among ``chunks`` (pure logic).
+
+    ``terms``: text → content-word set (default: the support checker's, so "MS" and
+    "Microsoft", "$13bn" and "13 billion" count as one word)."""
+    from rag.agree import OVERLAP  # here: rag.agree → rag.support → rag.retrieve → us
+
+    if terms is None:
+        from rag.support import checker
+
+        terms = checker().terms
+    holders: dict[Span, list[str]] = defaultdict(list)  # sentence → passages holding it
+    texts: dict[Span, str] = {}
+    for chunk in chunks:
+        for start, end in chunk.sentences:
+            span = (chunk.source, chunk.char_start + start, chunk.char_start + end)
+            holders[span].append(chunk.id)
+            texts.setdefault(span, chunk.text[start:end])
+    spans = sorted(texts)
+    bags = [frozenset(terms(texts[s])) for s in spans]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, bag in enumerate(bags):
+        if len(bag) >= MIN_TERMS:
+            for term in bag:
+                postings[term].append(i)
+    facts: list[tuple[Span, Span]] = []
+    for i, bag in enumerate(bags):
+        if len(bag) < MIN_TERMS:
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for term in bag:
+            posting = postings[term]
+            if len(posting) > COMMON:
+                continue
+            for j in posting:
+                if j > i and spans[j][0] != spans[i][0]:
+                    shared[j] += 1
+        for j, count in shared.items():
+            if count < MIN_SHARED:
+                continue
+            both = len(bag & bags[j])
+            if min(both / len(bag), both / len(bags[j])) >= OVERLAP:
+                facts.append((spans[i], spans[j]))
+
+    links: dict[str, set[str]] = defaultdict(set)
+    pair_facts: dict[tuple[str, str], int] = defaultdict(int)
+    for a, b in facts:
+        for first in holders[a]:
+            for second in holders[b]:
+                links[first].add(second)
+                links[second].add(first)
+        pair_facts[(min(a[0], b[0]), max(a[0], b[0]))] += 1
+    parent = {s: s for pair in pair_facts for s in pair}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for (first_source, second_source), count in pair_facts.items():
+        if count >= STORY_FACTS:
+            parent[root(first_source)] = root(second_source)
+    members: dict[str, list[str]] = defaultdict(list)
+    for article in parent:
+        members[root(article)].append(article)
+    stories = sorted(sorted(g) for g in members.values() if len(g) > 1)
+    return Stories(
+        stories=stories,
+        facts=facts,
+        links={k: sorted(v) for k, v in sorted(links.items())},
+    )
+
+
+def write(generation_path: Path, stories: Stories) -> None:
+    (generation_path / STORIES).write_text(json.dumps(stories.to_json()), encoding="utf-8")
+
+
+def read(generation_path: Path) -> Stories:
+    """The generation's groups; none for a generation built before they existed."""
+    path = generation_path / STORIES
+    if not path.exists():
+        return Stories()
+    return Stories.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,104 @@
+"""Same-story grouping at ingest and diversified retrieval, on the seeds and on a
+syndicated copy (the same wire story under another outlet), with real Chroma on disk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.engine import Engine
+from rag.indexing import build_index
+from tests.conftest import SEEDS, run_rag
+
+MISTRAL = ["000_1e069c046a7fec7f.txt", "001_897f894024ca4c72.txt"]
+THIRD_PHASE = ["003_6bf9b9a1e930f917.txt", "004_3ca911a4c31bdd1a.txt"]
+MODELS = "How many AI models does Microsoft have in its data centers?"
+
+
+def test_the_seeds_two_retold_stories_are_grouped_and_nothing_else(built_index) -> None:
+    seeds, index = built_index
+    engine = Engine(Settings(seeds_dir=seeds, index_dir=index))
+    stories = engine.retriever.stories
+    assert stories.stories == [MISTRAL, THIRD_PHASE]
+    assert stories.story("002_853ff7962201d64c.txt") is None
+    # every shared fact joins the two articles of one story, never across stories
+    pairs = {tuple(sorted((a[0], b[0]))) for a, b in stories.facts}
+    assert pairs == {tuple(MISTRAL), tuple(THIRD_PHASE)}
+
+
+def test_the_same_fact_in_two_articles_takes_one_place_and_is_cited_twice(built_index) -> None:
+    seeds, index = built_index
+    engine = Engine(Settings(seeds_dir=seeds, index_dir=index))
+    links = engine.retriever.stories.links
+    retrieval = engine.retrieve(MODELS)
+    ids = [p.chunk.id for p in retrieval.passages]
+    assert len(ids) == 5
+    assert not any(other in links.get(key, ()) for key in ids for other in ids)
+    top = retrieval.passages[0]
+    assert top.chunk.source == MISTRAL[0]
+    assert [t.chunk.source for t in top.also] == [MISTRAL[1]]
+
+    answer = engine.ask(MODELS)
+    # one sentence, both articles' citations, said once
+    assert answer.text.count("1,600") == 1
+    assert {c.source for c in answer.citations} == set(MISTRAL)
+    assert any(n.startswith("reported by 2 articles") for n in answer.notices)
+    assert answer.passages[0]["also"][0]["source"] == MISTRAL[1]
+    assert answer.passages[0]["story"] == 0
+
+    plain = Engine(Settings(seeds_dir=seeds, index_dir=index, diversify=False))
+    repeated = plain.ask(MODELS)  # without it the fact is quoted twice
+    assert repeated.text.count("1,600") == 2
+
+
+@pytest.fixture(scope="module")
+def syndicated(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("syndicated")
+    seeds = base / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    wire = (SEEDS / THIRD_PHASE[1]).read_text(encoding="utf-8")
+    (seeds / "005_wire_copy.txt").write_text(wire + "\nSource: Wire Daily\n", encoding="utf-8")
+    index = base / "index"
+    build_index(Settings(seeds_dir=seeds, index_dir=index))
+    return seeds, index
+
+
+def test_a_syndicated_copy_joins_its_story_and_never_takes_a_second_place(syndicated) -> None:
+    seeds, index = syndicated
+    engine = Engine(Settings(seeds_dir=seeds, index_dir=index))
+    assert engine.retriever.stories.stories == [
+        MISTRAL,
+        [THIRD_PHASE[0], THIRD_PHASE[1], "005_wire_copy.txt"],
+    ]
+    question = "How much did Microsoft invest in OpenAI in 2019?"
+    retrieval = engine.retrieve(question, k=8)
+    texts = [p.chunk.text for p in retrieval.passages]
+    assert len(texts) == len(set(texts)), "the copy's passages repeat the original's"
+    twins = [t.chunk for p in retrieval.passages for t in p.also]
+    assert any(t.source == "005_wire_copy.txt" for t in twins) or any(
+        p.chunk.source == "005_wire_copy.txt" for p in retrieval.passages
+    )
+
+    plain = Engine(Settings(seeds_dir=seeds, index_dir=index, diversify=False))
+    repeated = [p.chunk.text for p in plain.retrieve(question, k=8).passages]
+    assert len(repeated) > len(set(repeated))  # what diversification prevents
+
+
+def test_the_cli_json_and_passage_list_show_what_else_reports_it(built_index) -> None:
+    seeds, index = built_index
+    result = run_rag("ask", seeds, index, "--json", "--retrieve-only", MODELS)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["passages"]
+    assert all("also" in row and "story" in row for row in rows)
+    (twinned,) = [row for row in rows if row["also"]]
+    assert twinned["story"] == 0 and twinned["source"] in MISTRAL
+    (twin,) = twinned["also"]
+    assert twin["source"] in MISTRAL and twin["source"] != twinned["source"]
+    assert set(twin) == {"source", "line_start", "line_end", "outlet"}
+    where = f"also reported by {twin['source']}:{twin['line_start']}-{twin['line_end']}"
+    text = run_rag("ask", seeds, index, "--retrieve-only", MODELS)
+    assert where in text.stdout
