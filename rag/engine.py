@@ -28,7 +28,7 @@ from rag.errors import ConfigError
 from rag.extractive import ExtractiveAnswerer
 from rag.retrieve import Mode, Passage, Retrieval, Retriever
 from rag.scope import Scope
-from rag.support import annotate
+from rag.support import UNSUPPORTED, annotate, checker
 
 MAX_QUESTION_CHARS = 2000
 
@@ -186,9 +186,11 @@ class Engine:
         related: list[tuple[str, Citation]],
         quoted: set[tuple[str, int, int]],
         conversation: Conversation,
+        allowed: frozenset[str] | None,
     ) -> list[tuple[str, Citation]]:
         """Sentences of other articles matched to this one at ingest (rag/stories.py),
-        retrieved or not: "reported by 2 articles" needs no second lucky retrieval."""
+        retrieved or not: "reported by 2 articles" needs no second lucky retrieval.
+        ``allowed``: a scope's articles; no partner comes from outside it."""
         source, start, end = _absolute(sentence)
         taken = {source} | {c.source for _, c in related}
         found: list[tuple[str, Citation]] = []
@@ -196,7 +198,8 @@ class Engine:
             if len(related) + len(found) >= MAX_RELATED:
                 break
             row = self.documents().get(other)
-            if other in taken or (other, begin, stop) in quoted or row is None:
+            outside = allowed is not None and other not in allowed
+            if outside or other in taken or (other, begin, stop) in quoted or row is None:
                 continue
             kind = compare(sentence.text, row["text"][begin:stop])
             if kind is None:
@@ -231,18 +234,31 @@ class Engine:
             return citation
 
         quoted = {_absolute(s) for s in chosen}
+        merged: set[int] = set()  # quoted sentences folded into an earlier one
         for i, sentence in enumerate(chosen):
+            if i in merged:
+                continue
             citation = cite(sentence)
             markers = [citation.n]
             extra: list[str] = []
-            for other in chosen[i + 1 :]:  # two quoted sentences may be one story too
+            for j, other in enumerate(chosen[i + 1 :], start=i + 1):  # one story too?
                 if other.passage.chunk.source == sentence.passage.chunk.source:
                     continue
                 kind = compare(sentence.text, other.text)
-                if kind is not None:
-                    relations.append({"kind": kind, "citations": [citation, cite(other)]})
+                if kind is None:
+                    continue
+                second = cite(other)
+                relations.append({"kind": kind, "citations": [citation, second]})
+                if kind == SAME and _backs(citation.quote, second.quote):
+                    merged.add(j)  # the same fact: said once, with both citations
+                    markers.append(second.n)
             related = [(kind, cite(other)) for kind, other in _related(sentence, scored, quoted)]
-            related += self._fact_partners(sentence, related, quoted, conversation)
+            related += self._fact_partners(
+                sentence, related, quoted, conversation, retrieval.sources
+            )
+            # "Reported by 2 articles" only where the other article backs the quote: a
+            # retold quote in other words, or a figure only one side gives, is not that.
+            related = [(k, c) for k, c in related if k != SAME or _backs(citation.quote, c.quote)]
             for kind, second in related:
                 if second.n not in {c.n for c in citations}:
                     citations.append(second)
@@ -329,6 +345,11 @@ def _relation_notice(relation: dict[str, Any]) -> str:
 def document_id(sha256: str) -> str:
     """A document's public id: its content hash, never a path a client could bend."""
     return sha256[:16]
+
+
+def _backs(quote: str, other: str) -> bool:
+    """Does another article's sentence back this quote (rag/support.py)?"""
+    return checker().judge(quote, [other]).label != UNSUPPORTED
 
 
 def _absolute(sentence: Any) -> tuple[str, int, int]:

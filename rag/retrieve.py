@@ -34,6 +34,7 @@ class Retrieval:
     query_vector: Any
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # e.g. what a scope left out
+    sources: frozenset[str] | None = None  # the articles a scope allowed (None: all)
 
 
 def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -225,7 +226,9 @@ class Retriever:
             )
 
         passages = [passage(key, tuple(passage(t) for t in twins[key])) for key in kept]
-        return Retrieval(passages=passages, query_vector=vector, timings_ms=timings)
+        return Retrieval(
+            passages=passages, query_vector=vector, timings_ms=timings, sources=sources
+        )
 
 
 MAX_ALSO = 3  # other articles' passages listed under one kept passage

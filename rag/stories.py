@@ -5,9 +5,11 @@ the other's content words (rag/agree.py's rule, numbers aside, so "120 engineers
 engineers" still pair up and can be told apart later). From those pairs:
 
 - **facts**: the sentence pairs themselves (source, start, end on each side);
-- **links**: passage id → passages of other articles holding such a sentence. Retrieval
-  keeps the best of linked passages and lists the others as also reporting it, so the
-  same fact does not take two of the k places (rag/retrieve.py);
+- **links**: passage id → passages of other articles that repeat at least half of its
+  sentences, with the same figures (pairs whose figures differ are never linked: the
+  other side of a conflict must stay in view). Retrieval lists a passage under a
+  better-ranked one that repeats it, so the same facts do not take two of the k places
+  (rag/retrieve.py);
 - **stories**: articles joined by at least ``STORY_FACTS`` such pairs (union-find). On the
   seeds that is exactly the two Mistral articles and the two OpenAI third-phase ones.
 
@@ -37,6 +39,7 @@ STORY_FACTS = 2  # shared facts that make two articles one story
 MIN_TERMS = 4  # shorter sentences ("Only a handful can compete.") pair too easily
 MIN_SHARED = 3  # candidates share at least this many uncommon terms
 COMMON = 200  # a term in more sentences than this is no evidence of a shared fact
+REDUNDANT = 0.5  # share of a passage's sentences another passage must repeat to fold it
 
 #: (source, start, end): a sentence by its characters in the article's text
 Span = tuple[str, int, int]
@@ -95,10 +98,13 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
         terms = checker().terms
     holders: dict[Span, list[str]] = defaultdict(list)  # sentence → passages holding it
     texts: dict[Span, str] = {}
+    chunk_spans: dict[str, list[Span]] = {}
     for chunk in chunks:
+        chunk_spans[chunk.id] = []
         for start, end in chunk.sentences:
             span = (chunk.source, chunk.char_start + start, chunk.char_start + end)
             holders[span].append(chunk.id)
+            chunk_spans[chunk.id].append(span)
             texts.setdefault(span, chunk.text[start:end])
     spans = sorted(texts)
     bags = [frozenset(terms(texts[s])) for s in spans]
@@ -126,14 +132,24 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
             if min(both / len(bag), both / len(bags[j])) >= OVERLAP:
                 facts.append((spans[i], spans[j]))
 
-    links: dict[str, set[str]] = defaultdict(set)
+    from rag.agree import SAME, compare
+
+    agreeing: dict[Span, list[Span]] = defaultdict(list)
     pair_facts: dict[tuple[str, str], int] = defaultdict(int)
     for a, b in facts:
-        for first in holders[a]:
-            for second in holders[b]:
-                links[first].add(second)
-                links[second].add(first)
         pair_facts[(min(a[0], b[0]), max(a[0], b[0]))] += 1
+        if compare(texts[a], texts[b]) == SAME:  # never fold away the other side of a conflict
+            agreeing[a].append(b)
+            agreeing[b].append(a)
+    links: dict[str, list[str]] = {}
+    for chunk_id, own in chunk_spans.items():
+        backed: dict[str, int] = defaultdict(int)  # other passage → my sentences it repeats
+        for span in own:
+            for other in {q for partner in agreeing.get(span, ()) for q in holders[partner]}:
+                backed[other] += 1
+        redundant = sorted(q for q, n in backed.items() if n / len(own) >= REDUNDANT)
+        if redundant:
+            links[chunk_id] = redundant
     parent = {s: s for pair in pair_facts for s in pair}
 
     def root(x: str) -> str:
@@ -152,7 +168,7 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
     return Stories(
         stories=stories,
         facts=facts,
-        links={k: sorted(v) for k, v in sorted(links.items())},
+        links=dict(sorted(links.items())),
     )
 
 

@@ -48,7 +48,10 @@ def rank_articles(
     """Body keys, best first, from one retrieval."""
     found = retriever.retrieve(query, k=candidates, candidates=candidates, rrf_k=rrf_k, mode=mode)
     ranking: list[str] = []
-    for passage in found.passages:
+    # A passage that repeats a kept one is listed under it ("also reported by"): the
+    # user sees its article there, so it ranks right after the passage it repeats.
+    shown = [twin for passage in found.passages for twin in (passage, *passage.also)]
+    for passage in shown:
         key = keys[passage.chunk.source]
         if key not in ranking:
             ranking.append(key)

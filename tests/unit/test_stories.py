@@ -125,3 +125,24 @@ def test_diversify_keeps_at_most_a_few_twins_under_one_passage() -> None:
 def test_an_empty_stories_answers_no_groups() -> None:
     empty = Stories()
     assert empty.story("x") is None and empty.partners("x", 0, 1) == []
+
+
+def test_the_other_side_of_a_conflict_is_never_folded_away() -> None:
+    # 120 vs 150 engineers: one shared fact, figures differ
+    stories = group(article("harbour.txt", HARBOUR[:1], 1) + article("valley.txt", VALLEY[:1], 1))
+    assert len(stories.facts) == 1
+    assert stories.links == {}
+
+
+def test_a_passage_is_folded_only_when_most_of_it_is_repeated() -> None:
+    novel = [
+        "Unions in Leeds welcomed the new jobs at the battery plant warmly.",
+        "The city council approved a new tram line to the industrial estate.",
+        "Engineers will be trained at the local college from September onwards.",
+    ]
+    # one repeated sentence out of four: the passage says too much of its own to fold
+    mostly_new = article("c.txt", [HARBOUR[2], *novel], 4)
+    stories = group(article("harbour.txt", HARBOUR, 4) + mostly_new)
+    assert len(stories.facts) == 1
+    assert "c.txt#0" not in stories.links
+    assert stories.links == {}  # nor the other way: harbour's passage is 1/4 repeated too
