@@ -138,6 +138,55 @@ def has_type(kind: str | None, sentence: str, asked: frozenset[str] = frozenset(
     return True
 
 
+# "Who is OpenAI's CEO?" is not answered by "Satya Nadella, chairman and CEO of Microsoft":
+# a role the question binds to one organisation must not be, in the sentence, only
+# another organisation's. Matched on canonical text (chief executive = CEO, MS = Microsoft).
+_ROLE = (
+    r"(?i:CEO|CTO|CFO|chief \w+ officer|president|chair(?:man|woman)?|co-?founder|founder"
+    r"|boss|head)"
+)
+_ORG = r"[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2}"
+_OWNER_ROLE = re.compile(rf"\b(?P<org>{_ORG})(?:'s|’s)?\s+(?P<role>{_ROLE})\b")
+_ROLE_OF = re.compile(rf"\b(?P<role>{_ROLE})\s+(?:of|at)\s+(?P<org>{_ORG})")
+
+
+def _roles(text: str) -> list[tuple[str, str]]:
+    """(role, organisation) pairs a text binds: "OpenAI's CEO", "CEO of Microsoft"."""
+    normal = canonical(text)
+    found = [(m["role"].lower(), m["org"]) for m in _ROLE_OF.finditer(normal)]
+    found += [(m["role"].lower(), m["org"]) for m in _OWNER_ROLE.finditer(normal)]
+    return [(role, org) for role, org in found if org.split()[0].lower() not in _NOT_ORGS]
+
+
+# Capitalised only because they open a sentence or a title ("Its CEO", "Former CEO").
+_NOT_ORGS = frozenset(
+    "its their his her our the a an then former new interim acting deputy who what".split()
+)
+
+
+def _same_org(a: str, b: str) -> bool:
+    first, second = a.lower().split()[-1], b.lower().split()[-1]  # "Meta Platforms" ~ "Meta"?
+    return (
+        first.startswith(second[:5])
+        or second.startswith(first[:5])
+        or a.lower().split()[0] == b.lower().split()[0]
+    )
+
+
+def role_of_another(question: str, sentence: str) -> bool:
+    """True when the question asks for a role of one organisation and the sentence
+    gives that role only to others."""
+    asked = _roles(question)
+    if not asked:
+        return False
+    given = _roles(sentence)
+    for role, org in asked:
+        holders = [o for r, o in given if r == role]
+        if holders and not any(_same_org(org, o) for o in holders):
+            return True
+    return False
+
+
 # Heads too general to require ("the name of the chatbot", "what kind of deal").
 _GENERIC_HEADS = frozenset(
     """name names kind type sort role purpose goal point reason way status state thing
@@ -332,7 +381,7 @@ class ExtractiveAnswerer:
                 full = self._documents(source) if self._documents else passage.chunk.text
                 doc_bags[source] = self.stems.bag(full)
             has_entities = all(Stems.matches(n, doc_bags[source]) for n in names)
-            typed = has_type(kind, text, asked)
+            typed = has_type(kind, text, asked) and not role_of_another(question, text)
             score = self.similarity_share * float(sim) + (1 - self.similarity_share) * coverage
             scored.append(
                 Scored(

@@ -12,6 +12,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,21 +131,31 @@ def build_index(
             )
             to_embed.append((doc, chunks))
 
-        # Embed across files in large slices: the embedder sorts each slice by length, so
-        # batches carry little padding, and small files do not each pay a short batch.
-        pending = [(doc, chunk) for doc, chunks in to_embed for chunk in chunks]
+        # Embed across files, shortest first: batches of like lengths carry little padding
+        # (the bare embedder's best case), and small files do not each pay a short batch.
+        # Chroma stores one slice while the next is embedded (its writes release the GIL).
+        pending = sorted(
+            (chunk for _, chunks in to_embed for chunk in chunks),
+            key=lambda chunk: len(chunk.embed_text),
+        )
         total = len(pending)
         vectors = store.vector_store(collection)
         step = max(settings.embed_batch_size * 32, 64)
-        for first in range(0, total, step):
-            batch = pending[first : first + step]
-            nodes = [chunk_to_node(chunk, settings.embed_title) for _, chunk in batch]
-            embeddings = embedder.encode([chunk.embed_text for _, chunk in batch])
-            for node, vector in zip(nodes, embeddings, strict=True):
-                node.embedding = vector.tolist()
-            vectors.add(nodes)
-            if progress:
-                progress(min(first + step, total), total, "embedding")
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-write") as writer:
+            writing: Future[Any] | None = None
+            for first in range(0, total, step):
+                batch = pending[first : first + step]
+                nodes = [chunk_to_node(chunk, settings.embed_title) for chunk in batch]
+                embeddings = embedder.encode([chunk.embed_text for chunk in batch])
+                for node, vector in zip(nodes, embeddings, strict=True):
+                    node.embedding = vector.tolist()
+                if writing is not None:
+                    writing.result()  # a failed write stops the ingest here
+                writing = writer.submit(vectors.add, nodes)
+                if progress:
+                    progress(min(first + step, total), total, "embedding")
+            if writing is not None:
+                writing.result()
         for doc, chunks in to_embed:
             report.files_embedded.append(doc.source)
             files_manifest[doc.source] = _file_entry(doc, len(chunks))

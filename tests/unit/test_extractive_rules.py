@@ -1,6 +1,13 @@
 import pytest
 
-from rag.extractive import answer_type, entities, has_type, key_terms, target_phrase
+from rag.extractive import (
+    answer_type,
+    entities,
+    has_type,
+    key_terms,
+    role_of_another,
+    target_phrase,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +89,30 @@ def test_a_which_question_names_its_category() -> None:
     assert category_words("Which news agency said the deal could help?") == {"news", "agency"}
     assert category_words("And which company is the cloud provider?") == {"company"}
     assert category_words("Who runs Mistral?") == set()
+
+
+# -- a role the question binds to one organisation --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "other"),
+    [
+        (
+            "Who is OpenAI's chief executive?",
+            "“We formed our partnership,” comments Satya Nadella, chairman and CEO of Microsoft.",
+            True,
+        ),
+        ("Who is OpenAI's chief executive?", "OpenAI’s CEO Sam Altman has been in talks.", False),
+        ("Who is OpenAI's CEO?", "“It has been great,” OpenAI CEO Sam Altman said.", False),
+        ("Who is the CEO of Meta Platforms?", "Satya Nadella, CEO of Microsoft, said.", True),
+        ("Who is the CEO of Mistral?", "Arthur Mensch, CEO of MistralAI, said so.", False),
+        ("Who is the CEO of MS?", "Satya Nadella, chairman and CEO of Microsoft, said.", False),
+        ("Who is OpenAI's CEO?", "Its CEO Sam Altman said so.", False),  # no organisation
+        ("Who runs Mistral?", "Satya Nadella, CEO of Microsoft, said.", False),  # no role asked
+        ("Who is OpenAI's CEO?", "Sam Altman said the deal was good.", False),  # no role given
+    ],
+)
+def test_a_role_given_only_to_another_organisation_does_not_answer(
+    question: str, sentence: str, other: bool
+) -> None:
+    assert role_of_another(question, sentence) is other
