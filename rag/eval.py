@@ -170,6 +170,7 @@ def calibrate(engine: Any, gold: list[Gold]) -> dict[str, Any]:
     neighbours also tied), so no threshold sits at the edge of what works.
     """
     answerer = engine.extractive
+    answerer.lazy = False  # the thresholds vary below: every sentence needs its vector
     cal = [g for g in gold if g.half == "calibration"]
     retrievals = {g.id: engine.retrieve(g.q) for g in cal}
     names = list(GRID)

@@ -306,6 +306,8 @@ class ExtractiveAnswerer:
         self._documents = documents  # source → full text (for the entity check)
         self._cache: dict[str, np.ndarray] = {}
         self.min_coverage = MIN_COVERAGE
+        #: embed only the sentences the cheap rules leave eligible (off to calibrate)
+        self.lazy = True
         self.min_similarity = MIN_SIMILARITY
         self.min_score = MIN_SCORE
         self.oov_weight = OOV_WEIGHT
@@ -355,33 +357,57 @@ class ExtractiveAnswerer:
         if not spans:
             return []
         texts = [p.chunk.text[s:e] for p, s, e in spans]
-        vectors = self._vectors(texts)
-        similarities = vectors @ np.asarray(query_vector)
-        target_sims = (
-            vectors @ self._vectors([target])[0] if target and targets else np.ones(len(texts))
-        )
         doc_bags: dict[str, set[str]] = {}
-        scored = []
-        for (passage, start, end), text, sim, target_sim in zip(
-            spans, texts, similarities, target_sims, strict=True
-        ):
+        rules = []  # (coverage, typed, has_entities, every target word present)
+        for (passage, _, _), text in zip(spans, texts, strict=True):
             bag = self.stems.bag(text)
             context = self.stems.bag(passage.chunk.text)
-            if all(Stems.matches(t, bag) for t in targets):
-                target_sim = 1.0
             covered = 0.0
             for term in terms:
                 if Stems.matches(term, bag):
                     covered += weights[term]
                 elif Stems.matches(term, context):
                     covered += 0.5 * weights[term]
-            coverage = covered / total
             source = passage.chunk.source
             if source not in doc_bags:
                 full = self._documents(source) if self._documents else passage.chunk.text
                 doc_bags[source] = self.stems.bag(full)
-            has_entities = all(Stems.matches(n, doc_bags[source]) for n in names)
-            typed = has_type(kind, text, asked) and not role_of_another(question, text)
+            rules.append(
+                (
+                    covered / total,
+                    has_type(kind, text, asked) and not role_of_another(question, text),
+                    all(Stems.matches(n, doc_bags[source]) for n in names),
+                    all(Stems.matches(t, bag) for t in targets),
+                )
+            )
+        # Embedding the sentences is most of an answer's time (~5 ms each on two cores):
+        # only a sentence the cheap rules leave eligible needs its own vector; the others
+        # (never quoted) rank by their passage's dense score, except each passage's
+        # best-covered sentence, which ranks the passage (``Engine._rerank``).
+        best: dict[int, int] = {}
+        for i, ((passage, _, _), rule) in enumerate(zip(spans, rules, strict=True)):
+            if id(passage) not in best or rule[0] > rules[best[id(passage)]][0]:
+                best[id(passage)] = i
+        need = [
+            i
+            for i, (coverage, typed, has_entities, _) in enumerate(rules)
+            if not self.lazy
+            or (typed and has_entities and coverage >= self.min_coverage)
+            or i in best.values()
+        ]
+        similarities = np.array(
+            [p.dense if p.dense is not None else 0.0 for p, _, _ in spans], dtype=np.float32
+        )
+        target_sims = np.ones(len(texts), dtype=np.float32)
+        if need:
+            vectors = self._vectors([texts[i] for i in need])
+            similarities[need] = vectors @ np.asarray(query_vector)
+            if target and targets:
+                target_sims[need] = vectors @ self._vectors([target])[0]
+        scored = []
+        for (passage, start, end), (coverage, typed, has_entities, all_targets), sim, tsim in zip(
+            spans, rules, similarities, target_sims, strict=True
+        ):
             score = self.similarity_share * float(sim) + (1 - self.similarity_share) * coverage
             scored.append(
                 Scored(
@@ -393,7 +419,7 @@ class ExtractiveAnswerer:
                     typed,
                     has_entities,
                     score,
-                    float(target_sim),
+                    1.0 if all_targets else float(tsim),
                 )
             )
         scored.sort(key=lambda s: -s.score)
