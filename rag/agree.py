@@ -11,6 +11,11 @@ engineers for its Leeds plant this spring". Then:
 - ``detail``   one gives a figure and the other says it is not known ("not disclosed",
                "unconfirmed"): a difference in detail, shown as such, not as a conflict.
 
+Within one story (rag/stories.py) a looser rule holds too: two sentences that each say
+a figure is not known, one of them giving an estimate ("around the $10billion mark … the
+exact figure remains unconfirmed" / "the exact amount of which has not been disclosed"),
+differ in detail even when they share few words (``estimate_vs_unknown``).
+
 The seeds mostly agree, which tests not crying wolf: "$13bn invested in total" and "$1
 billion in 2019" are not about the same thing (they share too few words), so they are
 never called a conflict.
@@ -56,3 +61,13 @@ def compare(a: str, b: str) -> str | None:
     if (mine and _UNKNOWN.search(b)) or (theirs and _UNKNOWN.search(a)):
         return DETAIL
     return SAME
+
+
+def estimate_vs_unknown(a: str, b: str) -> bool:
+    """Both say a figure is not known and only one gives one (an estimate), sharing at
+    least one content word: for two articles already known to tell one story."""
+    if not (_UNKNOWN.search(a) and _UNKNOWN.search(b)):
+        return False
+    figures = [any(f.kind in _FIGURES for f in facts.extract(text)) for text in (a, b)]
+    terms = checker().terms
+    return figures[0] != figures[1] and bool(terms(a) & terms(b))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag import store
-from rag.agree import DIFFERS, SAME, compare
+from rag.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
 from rag.cite import (
     REFUSAL,
     Answer,
@@ -201,7 +201,10 @@ class Engine:
             outside = allowed is not None and other not in allowed
             if outside or other in taken or (other, begin, stop) in quoted or row is None:
                 continue
-            kind = compare(sentence.text, row["text"][begin:stop])
+            said = row["text"][begin:stop]
+            kind = compare(sentence.text, said)
+            if kind is None and estimate_vs_unknown(sentence.text, said):
+                kind = DETAIL  # paired at ingest inside one story: estimate vs undisclosed
             if kind is None:
                 continue
             n = conversation.number(other, begin, stop)

@@ -162,8 +162,19 @@ def test_the_seeds_agree_and_are_never_called_a_conflict(built_index) -> None:
     kinds = []
     for gold in load_gold(ROOT / "eval" / "gold.jsonl"):
         kinds += [r["kind"] for r in engine.ask(gold.q).relations]
-    assert "differs" not in kinds and "detail" not in kinds
-    assert kinds.count("same") >= 3  # e.g. the 1,600 models, the $5.6bn data centres
+    assert "differs" not in kinds  # the seeds never contradict each other
+    assert kinds.count("same") >= 3  # e.g. the 1,600 models, the $13bn and regulators
+
+    # an estimate in one OpenAI article, "not disclosed" in the other: a detail
+    detail = engine.ask("How much is the third-phase investment in OpenAI thought to be?")
+    (relation,) = detail.relations
+    assert relation["kind"] == "detail"
+    assert {s["source"] for s in relation["sides"]} == {
+        "003_6bf9b9a1e930f917.txt",
+        "004_3ca911a4c31bdd1a.txt",
+    }
+    assert "$10billion" in detail.text and "has not been disclosed" in detail.text
+    assert any(n.startswith("sources differ in detail") for n in detail.notices)
 
     both = engine.ask("How many AI models does Microsoft run in its data centers?")
     assert [r["kind"] for r in both.relations] == ["same"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.agree import DETAIL, DIFFERS, SAME, compare
+from rag.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
 
 MISTRAL_EQUITY = "Microsoft has made a small investment but holds no equity in Mistral."
 
@@ -46,3 +46,24 @@ MISTRAL_EQUITY = "Microsoft has made a small investment but holds no equity in M
 def test_compare(a: str, b: str, expected) -> None:
     assert compare(a, b) == expected
     assert compare(b, a) == expected  # symmetric
+
+
+ESTIMATE = (
+    "Although this figure is thought to be somewhere around the $10billion mark, 10 times its "
+    "first investment in OpenAI back in 2019, the exact figure remains unconfirmed."
+)
+UNDISCLOSED = (
+    "The AI says the new capital injection, the exact amount of which has not been disclosed, "
+    "will be used to continue its research."
+)
+
+
+def test_an_estimate_and_an_undisclosed_figure_differ_in_detail_within_a_story() -> None:
+    assert compare(ESTIMATE, UNDISCLOSED) is None  # too few shared words for the plain rule
+    assert estimate_vs_unknown(ESTIMATE, UNDISCLOSED)
+    assert estimate_vs_unknown(UNDISCLOSED, ESTIMATE)
+    # both undisclosed, or both estimated: nothing to tell apart
+    assert not estimate_vs_unknown(UNDISCLOSED, "The exact sum has not been disclosed.")
+    assert not estimate_vs_unknown(ESTIMATE, ESTIMATE.replace("$10billion", "$12billion"))
+    # a figure without a hedge is not an estimate of an unknown one
+    assert not estimate_vs_unknown("Microsoft invested $13bn in OpenAI.", UNDISCLOSED)

@@ -146,3 +146,29 @@ def test_a_passage_is_folded_only_when_most_of_it_is_repeated() -> None:
     assert len(stories.facts) == 1
     assert "c.txt#0" not in stories.links
     assert stories.links == {}  # nor the other way: harbour's passage is 1/4 repeated too
+
+
+def test_an_estimate_and_an_undisclosed_figure_pair_up_only_inside_one_story() -> None:
+    estimate = "Acme paid around $2 million for the site, though the exact price is unconfirmed."
+    undisclosed = "The exact price paid for the Leeds site has not been disclosed by Acme."
+    told = article("harbour.txt", [*HARBOUR, estimate]) + article(
+        "valley.txt", [*VALLEY, undisclosed]
+    )
+    facts = group(told).facts
+    assert any(
+        {a[0], b[0]} == {"harbour.txt", "valley.txt"}
+        and {"unconfirmed", "disclosed"} <= {w for s in (a, b) for w in _words(told, s)}
+        for a, b in facts
+    )
+    apart = article("harbour.txt", [estimate]) + article("orchard.txt", [*ORCHARD, undisclosed])
+    assert group(apart).facts == []  # no story joins them: no pair
+
+
+def _words(chunks: list[Chunk], span: tuple[str, int, int]) -> set[str]:
+    source, start, end = span
+    for chunk in chunks:
+        if chunk.source == source and chunk.char_start <= start and end <= chunk.char_end:
+            return set(
+                chunk.text[start - chunk.char_start : end - chunk.char_start].strip(".").split()
+            )
+    return set()
