@@ -48,6 +48,8 @@ class IngestReport:
     chunks: int = 0
     chunks_embedded: int = 0
     seconds: float = 0.0
+    #: where the time went: read, chunk, embed, store_wait, sidecars, verify (seconds)
+    phases: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,6 +106,9 @@ def build_index(
             report.seconds = time.perf_counter() - started
             return report
 
+        phases = report.phases
+        mark = time.perf_counter()
+        phases["read"] = round(mark - started, 2)
         building = store.new_generation_dir(index_dir)
         collection = store.open_collection(building, create=True, chroma_url=url)
         old_collection = store.open_collection(previous.path, chroma_url=url) if previous else None
@@ -131,6 +136,8 @@ def build_index(
             )
             to_embed.append((doc, chunks))
 
+        mark = _phase(phases, "chunk", mark)
+        waited = 0.0
         # Embed across files, shortest first: batches of like lengths carry little padding
         # (the bare embedder's best case), and small files do not each pay a short batch.
         # Chroma stores one slice while the next is embedded (its writes release the GIL).
@@ -150,18 +157,26 @@ def build_index(
                 for node, vector in zip(nodes, embeddings, strict=True):
                     node.embedding = vector.tolist()
                 if writing is not None:
+                    begun = time.perf_counter()
                     writing.result()  # a failed write stops the ingest here
+                    waited += time.perf_counter() - begun
                 writing = writer.submit(vectors.add, nodes)
                 if progress:
                     progress(min(first + step, total), total, "embedding")
             if writing is not None:
+                begun = time.perf_counter()
                 writing.result()
+                waited += time.perf_counter() - begun
+        mark = _phase(phases, "embed", mark)
+        phases["embed"] = round(phases["embed"] - waited, 2)
+        phases["store_wait"] = round(waited, 2)
         for doc, chunks in to_embed:
             report.files_embedded.append(doc.source)
             files_manifest[doc.source] = _file_entry(doc, len(chunks))
             report.chunks_embedded += len(chunks)
 
         report.chunks = _write_sidecars(building, collection, documents, settings)
+        mark = _phase(phases, "sidecars", mark)
         manifest = {
             "format": store.FORMAT,
             "fingerprint": fp,
@@ -183,6 +198,7 @@ def build_index(
             if url:
                 remote.drop(url, building.name)
             raise  # the published generation stays as it was
+        mark = _phase(phases, "verify", mark)
         final = store.publish(index_dir, building, url)
         store.clean_leftovers(index_dir, chroma_url=url)
         report.generation = final.name
@@ -192,6 +208,12 @@ def build_index(
         return report
     finally:
         lock.release()
+
+
+def _phase(phases: dict[str, float], name: str, since: float) -> float:
+    now = time.perf_counter()
+    phases[name] = round(now - since, 2)
+    return now
 
 
 def _previous(index_dir: Path, fp: str, url: str | None) -> store.Generation | None:
