@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -46,39 +45,49 @@ def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
     return fused
 
 
-def _source_filter(sources: frozenset[str] | None) -> Any:
-    """A Chroma ``where`` on the article, through llama-index's filter types."""
-    if sources is None:
-        return None
-    from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
-
-    return MetadataFilters(
-        filters=[MetadataFilter(key="source", value=sorted(sources), operator=FilterOperator.IN)]
-    )
-
-
 class Retriever:
     """Opens a generation once; ``retrieve`` is then cheap and thread-safe."""
 
     def __init__(self, generation: store.Generation, embedder: MiniLM) -> None:
-        from llama_index.core import VectorStoreIndex
+        from llama_index.core import Settings as LlamaSettings
         from llama_index.retrievers.bm25 import BM25Retriever
+
+        # Any llama-index path that wants an embedder gets ours, never OpenAI's default.
+        LlamaSettings.embed_model = as_llama_embedding(embedder)
 
         self.generation = generation
         self.embedder = embedder
         self.collection = store.open_collection(generation.path, chroma_url=generation.chroma_url)
-        self._index = VectorStoreIndex.from_vector_store(
-            store.vector_store(self.collection), embed_model=as_llama_embedding(embedder)
-        )
         self._bm25 = BM25Retriever.from_persist_dir(
             str(generation.path / "bm25"), show_progress=False
         )
+        # Every passage's serialised node is in the BM25 corpus already, so the dense
+        # search asks Chroma for ids and distances only (store.nearest).
+        self._row = {entry["node_id"]: i for i, entry in enumerate(self._bm25.corpus)}
         self._lock = threading.Lock()  # bm25s is not documented as thread-safe
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense")
         self.size = int(generation.manifest["chunk_count"])
         lead_sources, self._leads = store.read_leads(generation.path)
         self._lead_sources = list(lead_sources)
         self.stories = stories.read(generation.path)
+
+    def _metadata(self, key: str) -> dict[str, Any]:
+        """A passage's stored metadata (the serialised node), from memory if there."""
+        row = self._row.get(key)
+        if row is not None:
+            return self._bm25.corpus[row]
+        return store.records_by_id(self.collection, [key])[key]  # not expected: BM25 has all
+
+    def _source_of(self, key: str, nodes: dict[str, Any]) -> str:
+        node = nodes.get(key)
+        return str(node.metadata["source"] if node is not None else self._metadata(key)["source"])
+
+    def _node(self, key: str, nodes: dict[str, Any]) -> Any:
+        if key not in nodes:
+            from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+            nodes[key] = metadata_dict_to_node(self._metadata(key))
+        return nodes[key]
 
     def _dense_result(self, pending: Any) -> list[Any]:
         url = self.generation.chroma_url
@@ -164,16 +173,13 @@ class Retriever:
         if vector is None:
             vector = self.embedder.encode([question])[0]
         timings["embed"] = (time.perf_counter() - started) * 1000
-        bundle = QueryBundle(query_str=question, embedding=vector.tolist())
         top = min(candidates, self.size)
 
-        def run_dense() -> list[Any]:
+        def run_dense() -> list[tuple[str, float]]:
             begun = time.perf_counter()
-            hits = self._index.as_retriever(
-                similarity_top_k=top, filters=_source_filter(sources)
-            ).retrieve(bundle)
+            ids, similarities = store.nearest(self.collection, vector, top, sources)
             timings["dense"] = (time.perf_counter() - begun) * 1000
-            return list(hits)
+            return list(zip(ids, similarities, strict=True))
 
         # Chroma's query runs in Rust without the GIL: on two cores the dense search
         # overlaps the BM25 one instead of queueing behind it.
@@ -197,28 +203,27 @@ class Retriever:
                 finally:
                     self._bm25.corpus_weight_mask = None
             timings["bm25"] = (time.perf_counter() - begun) * 1000
-        dense: list[Any] = self._dense_result(pending) if pending else []
+        article_rank: dict[str, int] = {}
+        if mode == "hybrid" and lead_boost and len(self._lead_sources):
+            begun = time.perf_counter()  # while Chroma may still be searching
+            article_rank = self._lead_ranks(vector, top, sources)
+            timings["leads"] = (time.perf_counter() - begun) * 1000
+        dense: list[tuple[str, float]] = self._dense_result(pending) if pending else []
 
         nodes = {hit.node.node_id: hit.node for hit in sparse}
-        nodes.update({hit.node.node_id: hit.node for hit in dense})
-        # Chroma reports exp(-distance) and distance = 1 - cosine in a cosine space.
-        dense_scores = {h.node.node_id: 1.0 + math.log(max(h.score or 0.0, 1e-12)) for h in dense}
+        dense_scores = dict(dense)
         bm25_scores = {h.node.node_id: float(h.score or 0.0) for h in sparse}
-        fused = rrf([[h.node.node_id for h in dense], [h.node.node_id for h in sparse]], rrf_k)
-        if mode == "hybrid" and lead_boost and len(self._lead_sources):
-            started = time.perf_counter()
-            article_rank = self._lead_ranks(vector, top, sources)
-            for key, node in nodes.items():
-                rank = article_rank.get(node.metadata["source"])
-                if rank:
-                    fused[key] += 1.0 / (rrf_k + rank)
-            timings["leads"] = (time.perf_counter() - started) * 1000
+        fused = rrf([[key for key, _ in dense], [h.node.node_id for h in sparse]], rrf_k)
+        for key in fused:
+            rank = article_rank.get(self._source_of(key, nodes))
+            if rank:
+                fused[key] += 1.0 / (rrf_k + rank)
         ranked = sorted(fused, key=lambda key: (-fused[key], key))
         kept, twins = diversify(ranked, k, self.stories.links if diverse else {})
 
         def passage(key: str, also: tuple[Passage, ...] = ()) -> Passage:
             return Passage(
-                chunk=node_to_chunk(nodes[key]),
+                chunk=node_to_chunk(self._node(key, nodes)),
                 dense=dense_scores.get(key),
                 bm25=bm25_scores.get(key),
                 fused=fused[key],
