@@ -84,3 +84,22 @@ def test_a_sentence_its_source_does_not_support_is_marked_with_the_reason() -> N
     assert "Check, sentence 2: negation differs" in md
     assert "Check, sentence 3: percentage '5%'" in md
     assert "<b>" not in md  # the sentences are escaped like any answer text
+
+
+def test_a_refusal_lists_what_else_reports_each_closest_passage_escaped() -> None:
+    row = {"id": "abc123", "source": "a.txt", "meta": {"title": "T"}, "text": "x", "labels": []}
+    passage = {
+        "source": "a.txt",
+        "line_start": 2,
+        "line_end": 3,
+        "text": "Acme hired engineers.",
+        "also": [{"source": "b.txt", "line_start": 5, "line_end": 6, "outlet": "<Valley> Post"}],
+    }
+    refusal = Answer("q", "The articles don't say.", True, "extractive", [], [passage], None)
+    html = evidence_html(refusal, {"a.txt": row})
+    assert "Also reported by &lt;Valley&gt; Post (b.txt:5)" in html
+    plain = dict(passage, also=[])
+    assert "Also reported by" not in evidence_html(
+        Answer("q", "The articles don't say.", True, "extractive", [], [plain], None),
+        {"a.txt": row},
+    )
