@@ -63,10 +63,15 @@ def compare(a: str, b: str) -> str | None:
     return SAME
 
 
+def says_unknown(text: str) -> bool:
+    """Says a figure is not known: "not disclosed", "unconfirmed", "did not say"."""
+    return bool(_UNKNOWN.search(text))
+
+
 def estimate_vs_unknown(a: str, b: str) -> bool:
     """Both say a figure is not known and only one gives one (an estimate), sharing at
     least one content word: for two articles already known to tell one story."""
-    if not (_UNKNOWN.search(a) and _UNKNOWN.search(b)):
+    if not (says_unknown(a) and says_unknown(b)):
         return False
     figures = [any(f.kind in _FIGURES for f in facts.extract(text)) for text in (a, b)]
     terms = checker().terms

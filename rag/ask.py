@@ -223,8 +223,6 @@ def _print_passages(
     from rag.cite import passage_dict
 
     passages = [passage_dict(p) for p in retrieval.passages]
-    for row in passages:
-        row["story"] = engine.retriever.stories.story(str(row["source"]))
     if as_json:
         row = {
             "schema_version": 1,

@@ -109,11 +109,12 @@ def text_citation(
 ) -> Citation:
     """A citation for ``text[start:end]`` of a whole article that was not retrieved
     (a sentence another article's quote was matched to at ingest, rag/stories.py)."""
+    index = LineIndex(text)
     return Citation(
         n=n,
         source=source,
-        line_start=text.count("\n", 0, start) + 1,
-        line_end=text.count("\n", 0, max(start, end - 1)) + 1,
+        line_start=index.line_of(start),
+        line_end=index.line_of(max(start, end - 1)),
         char_start=start,
         char_end=end,
         quote=text[start:end],
@@ -169,6 +170,7 @@ def passage_dict(passage: Any) -> dict[str, object]:
         "text": chunk.text,
         "title": chunk.meta.title,
         "scores": scores_of(passage),
+        "story": getattr(passage, "story", None),  # grouped at ingest (rag/stories.py)
         # the same fact in other articles (rag/stories.py), not given a place of its own
         "also": [
             {

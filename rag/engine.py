@@ -142,7 +142,6 @@ class Engine:
         done = time.perf_counter()
         answer.index_fingerprint = self.fingerprint
         answer.notices.extend(retrieval.notices)
-        self.mark_stories(answer)
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,
             "generate": (done - retrieved) * 1000,
@@ -173,12 +172,6 @@ class Engine:
                 order[_identity(p)],
             ),
         )
-
-    def mark_stories(self, answer: Answer) -> Answer:
-        """Each passage row gets the story its article was grouped in at ingest (or None)."""
-        for row in answer.passages:
-            row["story"] = self.retriever.stories.story(str(row["source"]))
-        return answer
 
     def _fact_partners(
         self,

@@ -25,6 +25,7 @@ class Passage:
     fused: float  # reciprocal-rank fusion score (the ranking used)
     #: passages of other articles saying the same thing, kept out of the k (rag/stories.py)
     also: tuple[Passage, ...] = ()
+    story: int | None = None  # the article's story id from ingest (rag/stories.py)
 
 
 @dataclass
@@ -77,10 +78,6 @@ class Retriever:
         if row is not None:
             return self._bm25.corpus[row]
         return store.records_by_id(self.collection, [key])[key]  # not expected: BM25 has all
-
-    def _source_of(self, key: str, nodes: dict[str, Any]) -> str:
-        node = nodes.get(key)
-        return str(node.metadata["source"] if node is not None else self._metadata(key)["source"])
 
     def _node(self, key: str, nodes: dict[str, Any]) -> Any:
         if key not in nodes:
@@ -215,19 +212,21 @@ class Retriever:
         bm25_scores = {h.node.node_id: float(h.score or 0.0) for h in sparse}
         fused = rrf([[key for key, _ in dense], [h.node.node_id for h in sparse]], rrf_k)
         for key in fused:
-            rank = article_rank.get(self._source_of(key, nodes))
+            rank = article_rank.get(self._metadata(key)["source"])
             if rank:
                 fused[key] += 1.0 / (rrf_k + rank)
         ranked = sorted(fused, key=lambda key: (-fused[key], key))
         kept, twins = diversify(ranked, k, self.stories.links if diverse else {})
 
         def passage(key: str, also: tuple[Passage, ...] = ()) -> Passage:
+            chunk = node_to_chunk(self._node(key, nodes))
             return Passage(
-                chunk=node_to_chunk(self._node(key, nodes)),
+                chunk=chunk,
                 dense=dense_scores.get(key),
                 bm25=bm25_scores.get(key),
                 fused=fused[key],
                 also=also,
+                story=self.stories.story(chunk.source),
             )
 
         passages = [passage(key, tuple(passage(t) for t in twins[key])) for key in kept]

@@ -25,7 +25,6 @@ Cost: an inverted index over the sentences' terms, leaving out terms in more tha
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ from typing import Any
 from rag.documents import Chunk
 
 STORIES = "stories.json"
-_UNKNOWN_HINT = re.compile(r"disclosed|confirmed|unknown|available|revealed", re.IGNORECASE)
 FORMAT = 1
 STORY_FACTS = 2  # shared facts that make two articles one story
 MIN_TERMS = 4  # shorter sentences ("Only a handful can compete.") pair too easily
@@ -92,7 +90,8 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
 
     ``terms``: text → content-word set (default: the support checker's, so "MS" and
     "Microsoft", "$13bn" and "13 billion" count as one word)."""
-    from rag.agree import OVERLAP  # here: rag.agree → rag.support → rag.retrieve → us
+    # Imported here: rag.agree → rag.support → rag.retrieve → this module.
+    from rag.agree import OVERLAP, SAME, compare, estimate_vs_unknown, says_unknown
 
     if terms is None:
         from rag.support import checker
@@ -134,10 +133,7 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
             if min(both / len(bag), both / len(bags[j])) >= OVERLAP:
                 facts.append((spans[i], spans[j]))
 
-    from rag.agree import SAME, compare
-
     known = set(facts)
-
     agreeing: dict[Span, list[Span]] = defaultdict(list)
     pair_facts: dict[tuple[str, str], int] = defaultdict(int)
     for a, b in facts:
@@ -171,10 +167,8 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
     stories = sorted(sorted(g) for g in members.values() if len(g) > 1)
     # Inside a story, an estimate and a "not disclosed" pair up though they share few
     # words: the same unknown figure, told two ways (rag/agree.py).
-    from rag.agree import estimate_vs_unknown
-
     story_of = {source: i for i, group in enumerate(stories) for source in group}
-    hedged = [s for s in spans if s[0] in story_of and _UNKNOWN_HINT.search(texts[s])]
+    hedged = [s for s in spans if s[0] in story_of and says_unknown(texts[s])]
     for i, a in enumerate(hedged):
         for b in hedged[i + 1 :]:
             same_story = a[0] != b[0] and story_of[a[0]] == story_of[b[0]]

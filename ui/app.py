@@ -129,7 +129,6 @@ class ChatService:
             answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)
         else:  # a model's answer (or its fallback): say what the scope left out, once
             answer.notices.extend(n for n in retrieval.notices if n not in answer.notices)
-        engine.mark_stories(answer)
         answer.question = question
         session.turns.append((question, answer))
         yield ("answer", answer, asked if asked != question else None, engine)
