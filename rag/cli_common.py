@@ -61,10 +61,14 @@ def run(body: Callable[[], int], prog: str) -> int:
 
 
 def progress_bar() -> Callable[[int, int, str], None]:
-    """A tqdm bar on stderr, created on the first call (so small jobs stay quiet)."""
+    """A tqdm bar per stage on stderr, created on its first call (small jobs stay quiet)."""
     state: dict[str, Any] = {}
 
     def update(done: int, total: int, stage: str) -> None:
+        if state.get("stage") != stage:  # a new stage ("embedding", then "storing"): a new bar
+            if "bar" in state:
+                state.pop("bar").close()
+            state["stage"] = stage
         if "bar" not in state:
             from tqdm import tqdm
 

@@ -29,6 +29,7 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -295,18 +296,18 @@ def records_by_id(collection: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
     return {i: dict(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
 
-def copy_records(source: Any, target: Any, where: dict[str, Any]) -> int:
-    """Copy stored vectors unchanged (no re-embedding) between collections."""
+def copy_records(source: Any, target: Any, where: dict[str, Any]) -> dict[str, Any]:
+    """Copy stored vectors unchanged (no re-embedding) between collections; returns
+    the records copied (keys ids, embeddings, documents, metadatas)."""
     got = source.get(where=where, include=["embeddings", "documents", "metadatas"])
-    if not got["ids"]:
-        return 0
-    target.add(
-        ids=got["ids"],
-        embeddings=got["embeddings"],
-        documents=got["documents"],
-        metadatas=got["metadatas"],
-    )
-    return len(got["ids"])
+    if got["ids"]:
+        target.add(
+            ids=got["ids"],
+            embeddings=got["embeddings"],
+            documents=got["documents"],
+            metadatas=got["metadatas"],
+        )
+    return got
 
 
 #: Records fetched per call: one get() of a whole large collection fails inside
@@ -336,23 +337,25 @@ def all_records(
 # memory, which articles are about the question's story (rag/retrieve.py).
 
 
-def write_leads(generation_path: Path, collection: Any) -> int:
+def write_leads(
+    generation_path: Path, sources: Sequence[str], starts: Sequence[int], vectors: Any
+) -> int:
+    """Keep the vector of each article's first passage: ``sources[i]``'s passage starting
+    at character ``starts[i]`` has vector ``vectors[i]``."""
     import numpy as np
 
-    got = all_records(collection, ("embeddings", "metadatas"))
     first: dict[str, tuple[int, int]] = {}  # source → (char_start, row)
-    for row, meta in enumerate(got["metadatas"]):
-        start = int(meta["char_start"])
-        if meta["source"] not in first or start < first[meta["source"]][0]:
-            first[meta["source"]] = (start, row)
-    sources = sorted(first)
-    dimension = len(got["embeddings"][0]) if len(got["embeddings"]) else 0
-    matrix = np.zeros((len(sources), dimension), dtype=np.float32)
-    for i, source in enumerate(sources):
-        matrix[i] = got["embeddings"][first[source][1]]
+    for row, (source, start) in enumerate(zip(sources, starts, strict=True)):
+        if source not in first or start < first[source][0]:
+            first[source] = (start, row)
+    names = sorted(first)
+    dimension = len(vectors[0]) if len(vectors) else 0
+    matrix = np.zeros((len(names), dimension), dtype=np.float32)
+    for i, source in enumerate(names):
+        matrix[i] = vectors[first[source][1]]
     np.save(generation_path / f"{LEADS}.npy", matrix)
-    (generation_path / f"{LEADS}.json").write_text(json.dumps(sources), encoding="utf-8")
-    return len(sources)
+    (generation_path / f"{LEADS}.json").write_text(json.dumps(names), encoding="utf-8")
+    return len(names)
 
 
 def read_leads(generation_path: Path) -> tuple[list[str], Any]:

@@ -109,30 +109,11 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
             texts.setdefault(span, chunk.text[start:end])
     spans = sorted(texts)
     bags = [frozenset(terms(texts[s])) for s in spans]
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, bag in enumerate(bags):
-        if len(bag) >= MIN_TERMS:
-            for term in bag:
-                postings[term].append(i)
-    facts: list[tuple[Span, Span]] = []
-    for i, bag in enumerate(bags):
-        if len(bag) < MIN_TERMS:
-            continue
-        shared: dict[int, int] = defaultdict(int)
-        for term in bag:
-            posting = postings[term]
-            if len(posting) > COMMON:
-                continue
-            for j in posting:
-                if j > i and spans[j][0] != spans[i][0]:
-                    shared[j] += 1
-        for j, count in shared.items():
-            if count < MIN_SHARED:
-                continue
-            both = len(bag & bags[j])
-            if min(both / len(bag), both / len(bags[j])) >= OVERLAP:
-                facts.append((spans[i], spans[j]))
-
+    facts = [
+        (spans[i], spans[j])
+        for i, j in _candidates(bags, [s[0] for s in spans])
+        if _same_fact(bags[i], bags[j], OVERLAP)
+    ]
     known = set(facts)
     agreeing: dict[Span, list[Span]] = defaultdict(list)
     pair_facts: dict[tuple[str, str], int] = defaultdict(int)
@@ -179,6 +160,46 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
         facts=facts,
         links=dict(sorted(links.items())),
     )
+
+
+def _candidates(bags: list[frozenset[str]], sources: list[str]) -> list[tuple[int, int]]:
+    """Pairs (i < j) of sentences of different articles sharing ≥ ``MIN_SHARED`` uncommon
+    terms, in order. Counted with numpy over each term's posting list (pure Python took
+    13.7 of 15.7 s on the 41k BBC sentences; this is ~1 s)."""
+    import numpy as np
+
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, bag in enumerate(bags):
+        if len(bag) >= MIN_TERMS:
+            for term in bag:
+                postings[term].append(i)
+    triangles: dict[int, tuple[Any, Any]] = {}
+    firsts, seconds = [], []
+    for posting in postings.values():
+        size = len(posting)
+        if size < 2 or size > COMMON:
+            continue
+        if size not in triangles:
+            triangles[size] = np.triu_indices(size, 1)
+        members = np.asarray(posting, dtype=np.int64)  # ascending: appended in order
+        a, b = triangles[size]
+        firsts.append(members[a])
+        seconds.append(members[b])
+    if not firsts:
+        return []
+    keys = np.concatenate(firsts) * len(bags) + np.concatenate(seconds)
+    unique, counts = np.unique(keys, return_counts=True)
+    pairs = unique[counts >= MIN_SHARED]
+    codes = {source: n for n, source in enumerate(dict.fromkeys(sources))}
+    article = np.array([codes[source] for source in sources], dtype=np.int64)
+    first, second = pairs // len(bags), pairs % len(bags)
+    keep = article[first] != article[second]
+    return list(zip(first[keep].tolist(), second[keep].tolist(), strict=True))
+
+
+def _same_fact(a: frozenset[str], b: frozenset[str], overlap: float) -> bool:
+    both = len(a & b)
+    return min(both / len(a), both / len(b)) >= overlap
 
 
 def write(generation_path: Path, stories: Stories) -> None:

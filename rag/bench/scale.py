@@ -79,7 +79,12 @@ def build_scaled(
     bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=20, language="english")
     (target / "bm25").mkdir()
     bm25.persist(str(target / "bm25"), show_progress=False)
-    store.write_leads(target, collection)
+    store.write_leads(
+        target,
+        [n.metadata["source"] for n in nodes],
+        [n.metadata["char_start"] for n in nodes],
+        [n.embedding for n in nodes],
+    )
     manifest = {"chunk_count": size, "scaled_from": len(chunks), "noise": NOISE}
     (target / store.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return store.Generation(target, manifest)

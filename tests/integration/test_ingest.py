@@ -294,7 +294,6 @@ def _corrupt_chroma(generation: Path) -> None:
 def test_a_corrupt_new_generation_is_never_published(
     built_index, seeds_copy: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    from rag import indexing
     from rag.errors import IndexVerifyError
 
     _, index = built_index
@@ -305,14 +304,15 @@ def test_a_corrupt_new_generation_is_never_published(
     before = store.current_name(index_copy)
     (seeds_copy / "extra.txt").write_text("A new article about harbour seals.\n", encoding="utf-8")
 
-    real = indexing._write_sidecars
+    from rag import verify
 
-    def then_corrupt(building, *args, **kwargs):
-        count = real(building, *args, **kwargs)
-        _corrupt_chroma(building)
-        return count
+    real = verify.in_subprocess
 
-    monkeypatch.setattr(indexing, "_write_sidecars", then_corrupt)
+    def corrupt_then_check(building, *args, **kwargs):
+        _corrupt_chroma(building)  # as if the disk had mangled what was just written
+        return real(building, *args, **kwargs)
+
+    monkeypatch.setattr(verify, "in_subprocess", corrupt_then_check)
     with pytest.raises(IndexVerifyError):
         build_index(settings(seeds_copy, index_copy))
     assert store.current_name(index_copy) == before
@@ -355,3 +355,36 @@ def test_the_check_accepts_records_with_equal_vectors(built_index, tmp_path: Pat
     (generation / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     del collection
     assert verify.in_subprocess(generation)["count"] == manifest["chunk_count"]
+
+
+def test_sidecars_built_from_memory_match_those_rebuilt_from_chroma(
+    built_index, seeds_copy: Path, tmp_path: Path
+) -> None:
+    """The ingest builds BM25, leads and stories from the passages it holds (reused and
+    new); a replica rebuilds them from the stored records. Both must agree exactly."""
+    import shutil
+
+    import numpy as np
+
+    from rag.indexing import write_search_sidecars
+
+    _, index = built_index
+    index_copy = tmp_path / "index"
+    shutil.copytree(index, index_copy)
+    (seeds_copy / "extra.txt").write_text(
+        "Mistral AI, the Paris start-up, agreed a partnership with Microsoft.\n"
+        "Microsoft will invest 15 million euros in Mistral AI, the start-up said.\n",
+        encoding="utf-8",
+    )
+    report = build_index(settings(seeds_copy, index_copy))
+    assert report.files_embedded == ["extra.txt"] and len(report.files_reused) == 5
+    generation = store.open_current(index_copy)
+    again = tmp_path / "again"
+    again.mkdir()
+    write_search_sidecars(again, store.open_collection(generation.path), embed_title=False)
+    for name in ("bm25/corpus.jsonl", "bm25/vocab.index.json", "leads.json", "stories.json"):
+        assert (again / name).read_text() == (generation.path / name).read_text(), name
+    # Chroma hands back a new article's vector a rounding step away (7e-9 here).
+    stored, kept = np.load(again / "leads.npy"), np.load(generation.path / "leads.npy")
+    assert stored.shape == kept.shape and np.allclose(stored, kept, atol=1e-6)
+    assert '"extra.txt"' in (generation.path / "leads.json").read_text()
