@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     # -- ingest ------------------------------------------------------------
     max_file_bytes: int = Field(10_000_000, gt=0, description="Larger files are skipped.")
     embed_batch_size: int = Field(8, ge=1, le=64, description="Texts per embedder call.")
+    store_process_from: int = Field(
+        2000,
+        ge=0,
+        description="Passages to store from which a child process stores them while the "
+        "embedding goes on (below it, a thread: the process costs ~3 s to start).",
+    )
 
     # -- browser chat (python -m ui) ------------------------------------------
     ui_host: str = Field("127.0.0.1", description="Address the chat listens on (loopback).")

@@ -9,6 +9,8 @@ them into messages and exit codes.
     │   ├── IndexNotFoundError    nothing published yet
     │   ├── IndexIncompatibleError  other fingerprint or chromadb version: re-ingest
     │   ├── IndexLockedError      another ingest holds the writer lock
+    │   ├── IndexVerifyError      a new generation failed its check; not published
+    │   ├── IndexWriteError       storing a new generation failed; not published
     │   └── StoreUnavailableError  the Chroma server (RAG_CHROMA_URL) does not answer
     └── LLMError                  the generative backend failed
         ├── LLMUnavailableError   cannot connect / endpoint down
@@ -59,6 +61,10 @@ class IndexIncompatibleError(IndexError_):
 
 class IndexVerifyError(IndexError_):
     """A freshly built generation failed its check; it was not published."""
+
+
+class IndexWriteError(IndexError_):
+    """Storing a new generation's passages failed; it was not published."""
 
 
 class IndexLockedError(IndexError_):

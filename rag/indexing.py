@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag import remote, store, stories, verify
+from rag import remote, store, stories, verify, writer
 from rag.chunk import chunk_document
 from rag.config import Settings
 from rag.documents import Chunk, Document
@@ -25,13 +25,11 @@ from rag.errors import (
     IndexIncompatibleError,
     IndexNotFoundError,
     IndexVerifyError,
+    IndexWriteError,
     NoArticlesError,
 )
 from rag.loaders import SkipFile, discover, read_document
 from rag.nodes import chunk_to_node
-
-#: Records per Chroma write: fewer calls cost less, and chroma caps a call near 5,000.
-STORE_BATCH = 4000
 
 #: progress(done, total, stage) — the CLI draws a bar on stderr with it
 Progress = Callable[[int, int, str], None]
@@ -50,7 +48,7 @@ class IngestReport:
     chunks: int = 0
     chunks_embedded: int = 0
     seconds: float = 0.0
-    #: where the time went: read, chunk, embed, store, sidecars, verify (seconds)
+    #: where the time went: read, chunk, embed, sidecars, store_wait (for the writer), verify (s)
     phases: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,79 +110,20 @@ def build_index(
         mark = time.perf_counter()
         phases["read"] = round(mark - started, 2)
         building = store.new_generation_dir(index_dir)
-        collection = store.open_collection(building, create=True, chroma_url=url)
         old_collection = store.open_collection(previous.path, chroma_url=url) if previous else None
-        files_manifest: dict[str, Any] = {}
-        to_embed: list[tuple[Document, list[Chunk]]] = []
-        # The new generation's passages and vectors, kept for the sidecars (BM25, leads,
-        # stories), so that nothing is read back from Chroma.
-        kept: list[Chunk] = []
-        kept_vectors: list[Any] = []
-        for doc in documents:
-            old = old_files.get(doc.source)
-            if old_collection is not None and old and old["sha256"] == doc.sha256:
-                copied = store.copy_records(
-                    old_collection,
-                    collection,
-                    {"$and": [{"source": doc.source}, {"file_sha256": doc.sha256}]},
-                )
-                if len(copied["ids"]) == old["chunks"]:
-                    report.files_reused.append(doc.source)
-                    files_manifest[doc.source] = _file_entry(doc, old["chunks"])
-                    kept.extend(records_to_chunks(copied))
-                    kept_vectors.extend(copied["embeddings"])
-                    continue
-                collection.delete(where={"source": doc.source})
-            chunks = chunk_document(
-                doc,
-                embedder.count_tokens_batch,
-                settings.chunk_tokens,
-                settings.chunk_overlap_sentences,
-                settings.embed_title,
+        try:
+            files_manifest = _embed_and_store(
+                building,
+                documents,
+                old_collection,
+                old_files,
+                report,
+                embedder,
+                settings,
+                progress,
             )
-            to_embed.append((doc, chunks))
-
-        mark = _phase(phases, "chunk", mark)
-        # Embed across files, shortest first: batches of like lengths carry little padding
-        # (the bare embedder's best case), and small files do not each pay a short batch.
-        pending = sorted(
-            (chunk for _, chunks in to_embed for chunk in chunks),
-            key=lambda chunk: len(chunk.embed_text),
-        )
-        total = len(pending)
-        step = max(settings.embed_batch_size * 32, 64)
-        parts = []
-        for first in range(0, total, step):
-            parts.append(embedder.encode([c.embed_text for c in pending[first : first + step]]))
-            if progress:
-                progress(min(first + step, total), total, "embedding")
-        embedded = [vector for part in parts for vector in part]
-        mark = _phase(phases, "embed", mark)
-        # Then Chroma stores them, in few large calls. Its writes hold the GIL, so storing
-        # beside the embedding stalled the sessions between batches (embedding 11.6 %
-        # slower than the bare embedder on the full BBC corpus), and each call has a fixed
-        # cost (4,000 records: 5.3 s in one call, 8.4 s in calls of 256).
-        vectors = store.vector_store(collection)
-        for first in range(0, total, STORE_BATCH):
-            nodes = [
-                chunk_to_node(c, settings.embed_title) for c in pending[first : first + STORE_BATCH]
-            ]
-            for node, vector in zip(nodes, embedded[first : first + STORE_BATCH], strict=True):
-                node.embedding = vector.tolist()
-            vectors.add(nodes)
-            if progress:
-                progress(min(first + STORE_BATCH, total), total, "storing")
-        mark = _phase(phases, "store", mark)
-        report.chunks = write_sidecars_from(
-            building, kept + pending, kept_vectors + embedded, settings.embed_title
-        )
-        write_documents(building, [document_row(doc) for doc in documents])
-        mark = _phase(phases, "sidecars", mark)
-        for doc, chunks in to_embed:
-            report.files_embedded.append(doc.source)
-            files_manifest[doc.source] = _file_entry(doc, len(chunks))
-            report.chunks_embedded += len(chunks)
-
+        finally:
+            del old_collection
         manifest = {
             "format": store.FORMAT,
             "fingerprint": fp,
@@ -196,7 +135,6 @@ def build_index(
             "skipped": [list(s) for s in skipped],
         }
         (building / store.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        del collection, old_collection
         try:
             if url:
                 remote.put_documents(url, building.name, [document_row(d) for d in documents])
@@ -216,6 +154,93 @@ def build_index(
         return report
     finally:
         lock.release()
+
+
+def _writer(building: Path, settings: Settings, passages: int) -> writer.Writer:
+    url = settings.chroma_url
+    if url is None and passages >= settings.store_process_from:
+        return writer.ChildWriter(building, settings.embed_title)
+    return writer.ThreadWriter(
+        lambda: store.open_collection(building, create=True, chroma_url=url),
+        settings.embed_title,
+    )
+
+
+def _embed_and_store(
+    building: Path,
+    documents: list[Document],
+    old_collection: Any,
+    old_files: dict[str, Any],
+    report: IngestReport,
+    embedder: MiniLM,
+    settings: Settings,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    """Chunk, embed and store what changed, reuse what did not, write the sidecars;
+    fills ``report`` and returns the manifest's per-file entries."""
+    phases = report.phases
+    mark = time.perf_counter()
+    files_manifest: dict[str, Any] = {}
+    to_embed: list[tuple[Document, list[Chunk]]] = []
+    reused: list[dict[str, Any]] = []  # records carried over unchanged
+    for doc in documents:
+        old = old_files.get(doc.source)
+        if old_collection is not None and old and old["sha256"] == doc.sha256:
+            where = {"$and": [{"source": doc.source}, {"file_sha256": doc.sha256}]}
+            records = store.records_where(old_collection, where)
+            if len(records["ids"]) == old["chunks"]:  # else: re-embed it whole
+                reused.append(records)
+                report.files_reused.append(doc.source)
+                files_manifest[doc.source] = _file_entry(doc, old["chunks"])
+                continue
+        chunks = chunk_document(
+            doc,
+            embedder.count_tokens_batch,
+            settings.chunk_tokens,
+            settings.chunk_overlap_sentences,
+            settings.embed_title,
+        )
+        to_embed.append((doc, chunks))
+    mark = _phase(phases, "chunk", mark)
+
+    # Embed across files, shortest first: batches of like lengths carry little padding
+    # (the bare embedder's best case), and small files do not each pay a short batch.
+    # Each slice goes to the writer as soon as it is embedded (rag/writer.py).
+    pending = sorted(
+        (chunk for _, chunks in to_embed for chunk in chunks),
+        key=lambda chunk: len(chunk.embed_text),
+    )
+    # The sidecars (BM25, leads, stories) are built from these, not read back from Chroma.
+    kept = [chunk for records in reused for chunk in records_to_chunks(records)]
+    vectors = [vector for records in reused for vector in records["embeddings"]]
+    sink = _writer(building, settings, len(pending) + len(kept))
+    try:
+        for records in reused:
+            sink.send_records(records)
+        step = max(settings.embed_batch_size * 32, 64)
+        for first in range(0, len(pending), step):
+            batch = pending[first : first + step]
+            embedded = embedder.encode([c.embed_text for c in batch])
+            sink.send_chunks(batch, embedded)
+            vectors.extend(embedded)
+            if progress:
+                progress(min(first + step, len(pending)), len(pending), "embedding")
+        mark = _phase(phases, "embed", mark)
+        report.chunks = write_sidecars_from(building, kept + pending, vectors, settings.embed_title)
+        write_documents(building, [document_row(doc) for doc in documents])
+        mark = _phase(phases, "sidecars", mark)
+        stored = sink.finish()
+    except BaseException:
+        sink.abort()
+        raise
+    _phase(phases, "store_wait", mark)
+    if stored != report.chunks:
+        raise IndexWriteError(f"the new index stored {stored} of {report.chunks} passages")
+    for doc, chunks in to_embed:
+        report.files_embedded.append(doc.source)
+        files_manifest[doc.source] = _file_entry(doc, len(chunks))
+        report.chunks_embedded += len(chunks)
+    return files_manifest
 
 
 def _phase(phases: dict[str, float], name: str, since: float) -> float:

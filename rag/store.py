@@ -296,18 +296,11 @@ def records_by_id(collection: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
     return {i: dict(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
 
-def copy_records(source: Any, target: Any, where: dict[str, Any]) -> dict[str, Any]:
-    """Copy stored vectors unchanged (no re-embedding) between collections; returns
-    the records copied (keys ids, embeddings, documents, metadatas)."""
-    got = source.get(where=where, include=["embeddings", "documents", "metadatas"])
-    if got["ids"]:
-        target.add(
-            ids=got["ids"],
-            embeddings=got["embeddings"],
-            documents=got["documents"],
-            metadatas=got["metadatas"],
-        )
-    return got
+def records_where(collection: Any, where: dict[str, Any]) -> dict[str, Any]:
+    """The records matching ``where``, whole (ids, embeddings, documents, metadatas), to
+    carry into a new generation unchanged (no re-embedding)."""
+    got = collection.get(where=where, include=["embeddings", "documents", "metadatas"])
+    return {key: list(got[key]) for key in ("ids", "embeddings", "documents", "metadatas")}
 
 
 #: Records fetched per call: one get() of a whole large collection fails inside

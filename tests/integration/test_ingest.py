@@ -191,6 +191,19 @@ def test_a_second_writer_is_refused_at_once(seeds_copy: Path, tmp_path: Path) ->
         lock.release()
 
 
+def _writers(index: Path) -> list[str]:
+    """Command lines of live ``rag.writer`` processes storing into ``index``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            line = cmdline.read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "rag.writer" in line and str(index) in line:
+            found.append(line)
+    return found
+
+
 def _children(pid: int) -> list[str]:
     """Command lines of the direct children of ``pid`` (Linux /proc)."""
     found = []
@@ -222,6 +235,7 @@ def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
             encoding="utf-8",
         )
     env = {**os.environ, "RAG_SEEDS_DIR": str(seeds_copy), "RAG_INDEX_DIR": str(index)}
+    env["RAG_STORE_PROCESS_FROM"] = "0"  # store from a child process, as big ingests do
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag.ingest"],
         env=env,
@@ -243,6 +257,10 @@ def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
     assert proc.poll() is None, "the ingest finished before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.time() + 10
+    while _writers(index) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _writers(index), "the storing child outlived the killed ingest"
     assert store.current_name(index) == published
     answer = Engine(settings(seeds_copy, index)).ask("Who is the CEO of Mistral?")
     assert "Mensch" in answer.text
@@ -388,3 +406,60 @@ def test_sidecars_built_from_memory_match_those_rebuilt_from_chroma(
     stored, kept = np.load(again / "leads.npy"), np.load(generation.path / "leads.npy")
     assert stored.shape == kept.shape and np.allclose(stored, kept, atol=1e-6)
     assert '"extra.txt"' in (generation.path / "leads.json").read_text()
+
+
+def test_a_child_process_stores_the_same_index_as_a_thread(
+    built_index, seeds_copy: Path, tmp_path: Path
+) -> None:
+    """Large ingests store from a child process (rag/writer.py); its generation holds
+    exactly the records, vectors and texts the in-process writer stores."""
+    import numpy as np
+
+    _, index = built_index
+    by_child = tmp_path / "child"
+    report = build_index(settings(seeds_copy, by_child, store_process_from=0))
+    assert report.published
+    ours = store.all_records(
+        store.open_collection(store.open_current(by_child).path),
+        ("documents", "metadatas", "embeddings"),
+    )
+    theirs = store.all_records(
+        store.open_collection(store.open_current(index).path),
+        ("documents", "metadatas", "embeddings"),
+    )
+    order = sorted(range(len(ours["ids"])), key=lambda i: ours["ids"][i])
+    other = sorted(range(len(theirs["ids"])), key=lambda i: theirs["ids"][i])
+    assert [ours["ids"][i] for i in order] == [theirs["ids"][i] for i in other]
+    assert [ours["documents"][i] for i in order] == [theirs["documents"][i] for i in other]
+    assert [ours["metadatas"][i] for i in order] == [theirs["metadatas"][i] for i in other]
+    mine = np.asarray([ours["embeddings"][i] for i in order])
+    assert np.allclose(mine, np.asarray([theirs["embeddings"][i] for i in other]), atol=1e-5)
+
+
+def test_a_failed_store_is_an_error_and_publishes_nothing(
+    built_index, seeds_copy: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from rag import writer
+    from rag.errors import IndexWriteError
+
+    _, index = built_index
+    index_copy = tmp_path / "index"
+    import shutil
+
+    shutil.copytree(index, index_copy)
+    before = store.current_name(index_copy)
+    (seeds_copy / "extra.txt").write_text("A new article about harbour seals.\n", encoding="utf-8")
+    # The child process is told to store into a folder it cannot create.
+    real = writer.ChildWriter.__init__
+
+    def into_a_file(self, generation, embed_title):
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("x", encoding="utf-8")
+        real(self, blocker / "gen", embed_title)
+
+    monkeypatch.setattr(writer.ChildWriter, "__init__", into_a_file)
+    with pytest.raises(IndexWriteError, match="storing the new index failed"):
+        build_index(settings(seeds_copy, index_copy, store_process_from=0))
+    assert store.current_name(index_copy) == before
+    answer = Engine(settings(seeds_copy, index_copy)).ask("Who is the CEO of Mistral?")
+    assert "Mensch" in answer.text
