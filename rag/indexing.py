@@ -124,6 +124,7 @@ def build_index(
             )
         finally:
             del old_collection
+        mark = time.perf_counter()
         manifest = {
             "format": store.FORMAT,
             "fingerprint": fp,
