@@ -90,11 +90,16 @@ class Writer:
 
     def send_chunks(self, chunks: list[Any], vectors: Any) -> None:
         """New passages and their vectors (one row each)."""
+        self._check()
         self._queue.put(("chunks", (chunks, vectors)))
 
     def send_records(self, records: dict[str, Any]) -> None:
         """Records copied unchanged from the previous generation."""
+        self._check()
         self._queue.put(("records", records))
+
+    def _check(self) -> None:
+        """Raise at once if storing has already failed (no point embedding on)."""
 
     def finish(self) -> int:
         """Wait until everything is stored; returns how many records were."""
@@ -163,6 +168,10 @@ class ChildWriter(Writer):
             stdin.close()
         except OSError as err:  # the child died; finish() says why
             self._failure.append(err)
+
+    def _check(self) -> None:
+        if self._child.poll() not in (None, 0):
+            self.finish()  # raises IndexWriteError with the child's last words
 
     def finish(self, timeout: float = 900.0) -> int:
         self._queue.put(None)

@@ -309,18 +309,25 @@ def _corrupt_chroma(generation: Path) -> None:
     db.write_bytes(bytes(data))
 
 
+def _published_copy_and_a_new_article(
+    built_index: tuple[Path, Path], seeds_copy: Path, tmp_path: Path
+) -> tuple[Path, str]:
+    """A copy of the shared index (and its published generation's name), with one more
+    article in the seeds, so the next ingest builds a new generation."""
+    import shutil
+
+    index_copy = tmp_path / "index"
+    shutil.copytree(built_index[1], index_copy)
+    (seeds_copy / "extra.txt").write_text("A new article about harbour seals.\n", encoding="utf-8")
+    return index_copy, store.current_name(index_copy)
+
+
 def test_a_corrupt_new_generation_is_never_published(
     built_index, seeds_copy: Path, tmp_path: Path, monkeypatch
 ) -> None:
     from rag.errors import IndexVerifyError
 
-    _, index = built_index
-    index_copy = tmp_path / "index"
-    import shutil
-
-    shutil.copytree(index, index_copy)
-    before = store.current_name(index_copy)
-    (seeds_copy / "extra.txt").write_text("A new article about harbour seals.\n", encoding="utf-8")
+    index_copy, before = _published_copy_and_a_new_article(built_index, seeds_copy, tmp_path)
 
     from rag import verify
 
@@ -442,13 +449,7 @@ def test_a_failed_store_is_an_error_and_publishes_nothing(
     from rag import writer
     from rag.errors import IndexWriteError
 
-    _, index = built_index
-    index_copy = tmp_path / "index"
-    import shutil
-
-    shutil.copytree(index, index_copy)
-    before = store.current_name(index_copy)
-    (seeds_copy / "extra.txt").write_text("A new article about harbour seals.\n", encoding="utf-8")
+    index_copy, before = _published_copy_and_a_new_article(built_index, seeds_copy, tmp_path)
     # The child process is told to store into a folder it cannot create.
     real = writer.ChildWriter.__init__
 
