@@ -111,19 +111,10 @@ def build_index(
         phases["read"] = round(mark - started, 2)
         building = store.new_generation_dir(index_dir)
         old_collection = store.open_collection(previous.path, chroma_url=url) if previous else None
-        try:
-            files_manifest = _embed_and_store(
-                building,
-                documents,
-                old_collection,
-                old_files,
-                report,
-                embedder,
-                settings,
-                progress,
-            )
-        finally:
-            del old_collection
+        files_manifest = _embed_and_store(
+            building, documents, old_collection, old_files, report, embedder, settings, progress
+        )
+        del old_collection
         mark = time.perf_counter()
         manifest = {
             "format": store.FORMAT,

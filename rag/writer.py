@@ -110,7 +110,8 @@ class Writer:
 
 
 class ThreadWriter(Writer):
-    """Stores from a thread of this process: for a Chroma server."""
+    """Stores from a thread of this process: for a Chroma server (the server does the
+    work), and for small ingests, where starting a process would cost more than it saves."""
 
     def __init__(self, open_collection: Callable[[], Any], embed_title: bool) -> None:
         super().__init__()
