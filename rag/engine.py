@@ -25,7 +25,7 @@ from rag.cite import (
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
-from rag.extractive import ExtractiveAnswerer
+from rag.extractive import ExtractiveAnswerer, clauses
 from rag.retrieve import Mode, Passage, Retrieval, Retriever
 from rag.scope import Scope
 from rag.support import UNSUPPORTED, annotate, checker
@@ -104,16 +104,34 @@ class Engine:
         notices: list[str] = []
         if scope is not None and not scope.empty:
             sources, notices = scope.allowed(self.documents())
-        retrieval = self.retriever.retrieve(
-            question,
-            k=k or self.settings.k,
-            candidates=max(self.settings.candidates, k or 0),
-            rrf_k=self.settings.rrf_k,
-            mode=mode,
-            lead_boost=self.settings.lead_boost,
-            sources=sources,
-            diverse=self.settings.diversify,
-        )
+
+        def search(text: str) -> Retrieval:
+            return self.retriever.retrieve(
+                text,
+                k=k or self.settings.k,
+                candidates=max(self.settings.candidates, k or 0),
+                rrf_k=self.settings.rrf_k,
+                mode=mode,
+                lead_boost=self.settings.lead_boost,
+                sources=sources,
+                diverse=self.settings.diversify,
+            )
+
+        retrieval = search(question)
+        # A compound question ("Who runs Microsoft, and who runs OpenAI?") also searches
+        # for each part: the whole question's top k can all serve one half.
+        parts = clauses(question)
+        if len(parts) > 1:
+            links = self.retriever.stories.links if self.settings.diversify else {}
+            room = (k or self.settings.k) * len(parts)
+            have = {p.chunk.id for p in retrieval.passages}
+            for part in parts:
+                for passage in search(part).passages:
+                    linked = links.get(passage.chunk.id, ())
+                    fresh = passage.chunk.id not in have and not any(o in have for o in linked)
+                    if fresh and len(retrieval.passages) < room:
+                        have.add(passage.chunk.id)
+                        retrieval.passages.append(passage)
         retrieval.notices.extend(notices)
         return retrieval
 
@@ -152,13 +170,16 @@ class Engine:
     def _rerank(
         self, passages: list[Passage], scored: list[Any], chosen: list[Any]
     ) -> list[Passage]:
-        """Passages the answer quotes first, then by their best sentence's score.
+        """Passages the answer quotes first, in the answer's order, then by their best
+        sentence's score.
 
         The sentence scorer reads the question more closely than either retriever
         (coverage, answer type, the asked-about phrase), so it is also the better
         judge of which passage to show first.
         """
-        quoted = {_identity(s.passage) for s in chosen}
+        quoted: dict[tuple[str, int], int] = {}
+        for i, s in enumerate(chosen):
+            quoted.setdefault(_identity(s.passage), i)
         best: dict[tuple[str, int], float] = {}
         for s in scored:
             key = _identity(s.passage)
@@ -167,7 +188,7 @@ class Engine:
         return sorted(
             passages,
             key=lambda p: (
-                _identity(p) not in quoted,
+                quoted.get(_identity(p), len(chosen)),
                 -best.get(_identity(p), -1.0),
                 order[_identity(p)],
             ),
@@ -208,8 +229,9 @@ class Engine:
     def _extractive(
         self, question: str, retrieval: Retrieval, conversation: Conversation
     ) -> Answer:
-        scored = self.extractive.score(question, retrieval.query_vector, retrieval.passages)
-        chosen = self.extractive.select(scored)
+        scored, chosen, unanswered = self.extractive.answer(
+            question, retrieval.query_vector, retrieval.passages
+        )
         passages = [passage_dict(p) for p in self._rerank(retrieval.passages, scored, chosen)]
         if not chosen:
             return Answer(question, REFUSAL, True, "extractive", [], passages, None)
@@ -269,6 +291,7 @@ class Engine:
         answer = Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
         answer.relations = [_relation(r) for r in relations]
         answer.notices.extend(_relation_notice(r) for r in relations)
+        answer.notices.extend(f"the articles don't answer: {part}" for part in unanswered)
         # Verbatim quotes: every sentence is its own evidence, so this labels them
         # supported; it runs anyway so every backend's JSON has the same shape.
         return annotate(answer, {c.n: c.quote for c in citations})

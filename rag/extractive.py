@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.retrieve import Passage
-from rag.text import canonical, words
+from rag.text import ALTERNATIVES, LEADS, canonical, words
 
 # Calibrated on the calibration half of eval/gold.jsonl (python -m rag.eval --calibrate).
 MIN_COVERAGE = 0.5
@@ -104,9 +104,13 @@ class Scored:
 def answer_type(question: str) -> str | None:
     # "And where…", "So who…": a follow-up's conjunction does not change what is asked.
     q = re.sub(r"^\s*(and|so|but|then|also|ok|okay)\b[\s,]*", "", question.lower())
+    if re.search(r"\bhow many\b", q):
+        return "count"
     if re.search(
-        r"\bhow (much|many|big|large|old|long)\b|\bwhat (percentage|share|stake|amount"
-        r"|price|value|valuation|sum|figure)\b|\bhow (is|was) .* valued\b",
+        r"\bhow (much|big|large|old|long)\b|\bwhat (?:(?:is|was|are|were) )?"
+        r"(?:(?:the|its|their|his|her) )?(?:(?:total|exact|overall|combined|estimated) )?"
+        r"(percentage|share|stake|amount|price|value|valuation|sum|figure)\b"
+        r"|\bhow (is|was) .* valued\b",
         q,
     ):
         return "number"
@@ -121,6 +125,21 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+# "How many data centres…" asks for a count: money, a share, a year or a length of
+# time in the sentence is not one ("$5.6bn into new AI data centres", "in the last two
+# weeks").
+_NOT_COUNTS = re.compile(
+    r"[$€£¥]\s?\d[\d,.]*\s*(?:bn|mn|m|k|billion|million|trillion|thousand)?\b"
+    r"|\b\d[\d,.]*\s*(?:%|percent|per cent)"
+    r"|\b\d[\d,.]*\s*(?:bn|mn|billion|million|trillion)?\s*(?:euros?|dollars?|pounds?|won|yen)\b"
+    r"|\b(?:1[89]\d\d|20\d\d)\b"
+    r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|multiple"
+    r"|a few)[\s-]+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b"
+    r"|\b(?:billions|millions) of (?:dollars|euros|pounds)\b",
+    re.I,
+)
+
+
 def has_type(kind: str | None, sentence: str, asked: frozenset[str] = frozenset()) -> bool:
     """Whether ``sentence`` holds the kind of thing asked for. A name must be one the
     question does not already give ("Who co-founded Mistral with Arthur Mensch?" is not
@@ -129,6 +148,8 @@ def has_type(kind: str | None, sentence: str, asked: frozenset[str] = frozenset(
         return True
     if kind == "number":
         return bool(_NUMBER.search(sentence))
+    if kind == "count":
+        return bool(_NUMBER.search(_NOT_COUNTS.sub(" ", sentence)))
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "name":
@@ -173,18 +194,62 @@ def _same_org(a: str, b: str) -> bool:
     )
 
 
+def asked_roles(question: str) -> list[tuple[str, str]]:
+    """(title, organisation) pairs a question asks about; "Who runs Microsoft?" asks
+    for each head's title of Microsoft."""
+    if leads := LEADS.search(question):
+        org = re.match(rf"\s+(?:the\s+)?(?P<org>{_ORG})", canonical(question[leads.end() :]))
+        if org and org["org"].split()[0].lower() not in _NOT_ORGS:
+            name = org["org"].removesuffix("'s").removesuffix("’s")
+            return [(title, name) for title in sorted(_LEADER_TITLES)]
+        return []
+    return [(_title(role), org) for role, org in _roles(question)]
+
+
 def role_of_another(question: str, sentence: str) -> bool:
     """True when the question asks for a role of one organisation and the sentence
     gives that role only to others."""
-    asked = _roles(question)
+    asked = asked_roles(question)
     if not asked:
         return False
-    given = _roles(sentence)
+    given = [(_title(role), org) for role, org in _roles(sentence)]
     for role, org in asked:
         holders = [o for r, o in given if r == role]
         if holders and not any(_same_org(org, o) for o in holders):
             return True
     return False
+
+
+_LEADER_TITLES = frozenset({"ceo", "chief", "head", "president", "chair", "boss", "leader"})
+_TITLE = re.compile(
+    r"\b(CEO|CTO|CFO|chief|president|chair(?:man|woman)?|co-?founder|founder|boss|head|leader)\b",
+    re.I,
+)
+
+
+def _title(role: str) -> str:
+    """One spelling per title: "Chairman" → chair, "co-founder" → founder."""
+    role = role.lower()
+    if role.startswith("chair"):
+        return "chair"
+    if role.endswith("founder"):
+        return "founder"
+    return role.split()[0] if role.startswith("chief ") and role != "chief" else role
+
+
+def asked_titles(question: str) -> frozenset[str]:
+    """The titles a who-question asks about: "Who is OpenAI's CEO?" → {ceo}; "Who runs
+    Microsoft?" → any head's title. A sentence without one does not answer it: naming
+    a person beside the organisation is not saying who holds the post."""
+    if answer_type(question) != "name":
+        return frozenset()
+    if LEADS.search(question):
+        return _LEADER_TITLES
+    return frozenset(_title(role) for role, _ in _roles(question))
+
+
+def titles(sentence: str) -> frozenset[str]:
+    return frozenset(_title(m.group()) for m in _TITLE.finditer(canonical(sentence)))
 
 
 # Heads too general to require ("the name of the chatbot", "what kind of deal").
@@ -246,10 +311,19 @@ def category_words(question: str) -> set[str]:
     return set(words(match.group(1))) if match else set()
 
 
-def key_terms(question: str) -> list[str]:
+# In a question that asks for a number these words name the answer's type, which
+# has_type checks: "what is the total amount Microsoft has put into OpenAI" is "how
+# much…", and the sentence with the amount need not say "amount".
+_NUMBER_NOUNS = frozenset({"amount", "sum", "figure", "value", "number"})
+
+
+def key_terms(question: str, kind: str | None = None) -> list[str]:
+    skip = _NUMBER_NOUNS if kind in ("number", "count") else frozenset()
+    if leads := LEADS.search(question):  # becomes the title check (asked_titles)
+        skip = skip | {leads["verb"].lower()}
     seen: list[str] = []
     for word in words(canonical(question)):
-        if word not in STOPWORDS and len(word) > 1 and word not in seen:
+        if word not in STOPWORDS and word not in skip and len(word) > 1 and word not in seen:
             seen.append(word)
     return seen
 
@@ -264,6 +338,49 @@ def entities(question: str) -> list[str]:
         if word not in STOPWORDS:
             found.append(word)
     return found
+
+
+_WH = r"(?:who|whom|whose|what|when|where|which|why|how|on which|in which|at which|at what)"
+# ", and how much?", " and who runs OpenAI?": a second question after "and".
+_AND_WH = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.I)
+# "Who leads X and announced Y?": a second predicate of the same asked-for subject.
+_AND_VERB = re.compile(r",?\s+and\s+(?=[a-z]+ed\b)")
+_SUBJECT_WH = re.compile(
+    r"^\s*(who|what|which \w+)\s+(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b)", re.I
+)
+# The wh-word (with its auxiliary's subject question form) an elided part borrows after.
+_LEADING_WH = re.compile(
+    rf"^\s*{_WH}(?:\s+\w+)?\s+(?=(?:did|does|do|is|was|are|were|has|have|had|will|would"
+    rf"|can|could)\b)|^\s*{_WH}\s+",
+    re.I,
+)
+# Words an elided second question may have besides its wh-word: "and on which day?"
+_ELIDED = frozenset("day date year month time much many long".split())
+
+
+def clauses(question: str) -> list[str]:
+    """The questions a compound question asks, each whole.
+
+    "Who runs Microsoft, and who runs OpenAI?" → two questions; "When did Microsoft
+    first invest in OpenAI, and how much?" → the second borrows the first's words
+    ("how much did Microsoft first invest in OpenAI"). One question → itself.
+    """
+    text = question.strip().rstrip("?").strip()
+    parts = _AND_WH.split(text)
+    if len(parts) == 1 and (subject := _SUBJECT_WH.match(text)):
+        pieces = _AND_VERB.split(text)
+        parts = pieces[:1] + [f"{subject.group(1)} {p}" for p in pieces[1:]]
+    parts = [p.strip(" ,") for p in parts if p.strip(" ,")]
+    if len(parts) < 2:
+        return [question]
+    first = parts[0]
+    rest_of_first = _LEADING_WH.sub("", first, count=1)
+    out = [first + "?"]
+    for part in parts[1:]:
+        if set(key_terms(part)) <= _ELIDED:
+            part = f"{part} {rest_of_first}"
+        out.append(part + "?")
+    return out
 
 
 class Stems:
@@ -328,9 +445,24 @@ class ExtractiveAnswerer:
         return np.stack([self._cache[t] for t in texts])
 
     def score(
-        self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: Sequence[Passage],
+        whole: str | None = None,
     ) -> list[Scored]:
-        terms = [self.stems(t) for t in key_terms(question)]
+        """Every sentence of ``passages`` scored against ``question``; ``whole``: the
+        compound question it is a part of, whose names are given, not answers."""
+        kind = answer_type(question)
+        asked_terms = key_terms(question, kind)
+        terms = [self.stems(t) for t in asked_terms]
+        others = {
+            self.stems(t): [self.stems(a) for a in ALTERNATIVES.get(t, ())] for t in asked_terms
+        }
+
+        def found(term: str, bag: set[str]) -> bool:
+            return any(Stems.matches(t, bag) for t in (term, *others[term]))
+
         names = [self.stems(e) for e in entities(question)]
         target = target_phrase(question)
         targets = [self.stems(w) for w in words(target)] if target else []
@@ -344,8 +476,11 @@ class ExtractiveAnswerer:
             for t in terms
         }
         total = sum(weights.values()) or 1.0
-        kind = answer_type(question)
-        asked = frozenset(words(canonical(question)))
+        # "Microsoft's" in the question gives Microsoft: no answer to "who".
+        asked = frozenset(
+            w.removesuffix("'s").removesuffix("’s") for w in words(canonical(whole or question))
+        )
+        wanted = asked_titles(question)
         spans: list[tuple[Passage, int, int]] = []
         seen: set[tuple[str, int]] = set()
         for passage in passages:
@@ -364,10 +499,8 @@ class ExtractiveAnswerer:
             context = self.stems.bag(passage.chunk.text)
             covered = 0.0
             for term in terms:
-                if Stems.matches(term, bag):
-                    covered += weights[term]
-                elif Stems.matches(term, context):
-                    covered += 0.5 * weights[term]
+                credit = 1.0 if found(term, bag) else 0.5 if found(term, context) else 0.0
+                covered += credit * weights[term]
             source = passage.chunk.source
             if source not in doc_bags:
                 full = self._documents(source) if self._documents else passage.chunk.text
@@ -375,7 +508,9 @@ class ExtractiveAnswerer:
             rules.append(
                 (
                     covered / total,
-                    has_type(kind, text, asked) and not role_of_another(question, text),
+                    has_type(kind, text, asked)
+                    and not role_of_another(question, text)
+                    and (not wanted or bool(wanted & titles(text))),
                     all(Stems.matches(n, doc_bags[source]) for n in names),
                     all(Stems.matches(t, bag) for t in targets),
                 )
@@ -437,6 +572,52 @@ class ExtractiveAnswerer:
             and self.combined(s) >= self.min_score
             and s.target_similarity >= self.min_target_similarity
         )
+
+    def answer(
+        self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]
+    ) -> tuple[list[Scored], list[Scored], list[str]]:
+        """Every scored sentence, the answer's sentences and the parts of a compound
+        question (``clauses``) nothing answers.
+
+        Each part is scored on its own: "Who leads X and announced Y?" is answered by
+        one sentence for each half, while a sentence covering both halves rarely exists
+        and the whole question's terms dilute every sentence's coverage.
+        """
+        parts = clauses(question)
+        if len(parts) == 1:
+            scored = self.score(question, query_vector, passages)
+            return scored, self.select(scored), []
+        everything: list[Scored] = []
+        picks: list[list[Scored]] = []
+        unanswered: list[str] = []
+        for part in parts:
+            scored = self.score(part, self._vectors([part])[0], passages, whole=question)
+            everything += scored
+            chosen = self.select(scored)
+            picks.append(chosen)
+            if not chosen:
+                unanswered.append(part)
+
+        def key(s: Scored) -> tuple[str, int]:
+            return s.passage.chunk.source, s.passage.chunk.char_start + s.start
+
+        # A sentence that answers several parts answers the question better than one
+        # that answers one: within each part's picks it goes first.
+        parts_answered: dict[tuple[str, int], int] = {}
+        for chosen in picks:
+            for s in chosen:
+                parts_answered[key(s)] = parts_answered.get(key(s), 0) + 1
+        picks = [sorted(chosen, key=lambda s: -parts_answered[key(s)]) for chosen in picks]
+        answer: list[Scored] = []
+        seen: set[tuple[str, int]] = set()
+        for rank in range(MAX_SENTENCES):  # each part's best first, then each one's next
+            for chosen in picks:
+                if rank < len(chosen) and len(answer) < MAX_SENTENCES:
+                    s = chosen[rank]
+                    if key(s) not in seen:
+                        seen.add(key(s))
+                        answer.append(s)
+        return everything, answer, unanswered
 
     def select(self, scored: list[Scored]) -> list[Scored]:
         """The answer's sentences, best first; empty means refuse."""

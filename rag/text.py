@@ -161,6 +161,29 @@ def canonical(text: str) -> str:
     return text
 
 
+# Plain synonyms: a question says "previously" or "employees" where the article says
+# "formerly" or "staff". The answerer's term matching and the keyword search accept
+# any of them; the dense side needs no list.
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "previously": ("formerly", "former", "earlier"),
+    "formerly": ("previously", "former", "earlier"),
+    "former": ("formerly", "previously"),
+    "employees": ("staff", "workforce", "headcount", "workers"),
+    "staff": ("employees", "workforce", "headcount", "workers"),
+    "hope": ("expect", "expects", "aim", "aims"),
+    "hopes": ("expect", "expects", "aim", "aims"),
+    "buy": ("acquire", "purchase"),
+    "bought": ("acquired", "purchased"),
+    "acquire": ("buy", "purchase"),
+    "acquired": ("bought", "purchased"),
+}
+# "Who leads/runs/heads X?" asks for X's head, by whatever title the article uses.
+LEADS = re.compile(
+    r"^\s*(?:(?:and|so|but|then|also)\b[\s,]*)?who\s+(?P<verb>leads|runs|heads|led|ran|headed)\b",
+    re.I,
+)
+_LEADER_WORDS = "CEO chief executive head president chairman"
+
 _SPELLED_OUT = {
     "CEO": "chief executive",
     "CTO": "chief technology officer",
@@ -183,4 +206,7 @@ def expand_query(question: str) -> str:
     extra += [
         demonym for demonym, country in _DEMONYMS.items() if re.search(rf"\b{country}\b", normal)
     ]
-    return " ".join([question, *extra])
+    extra += [alt for w in asked for alt in ALTERNATIVES.get(w, ()) if alt not in asked]
+    if LEADS.search(question):
+        extra.append(_LEADER_WORDS)
+    return " ".join([question, *dict.fromkeys(extra)])

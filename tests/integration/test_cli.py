@@ -75,6 +75,25 @@ def test_batch_mode_reads_stdin_and_writes_one_json_per_line(built_index) -> Non
     assert rows[1]["answer"] == "The articles don't say."
 
 
+def test_each_part_of_a_compound_question_is_answered_or_named_as_unanswered(
+    built_index,
+) -> None:
+    questions = (
+        "Who is Microsoft's president, and who is the CEO of Mistral?\n"
+        "Who is the CEO of Mistral, and how many employees does Mistral have?\n"
+        "How many employees does Mistral have, and what is the capital of Peru?\n"
+    )
+    result = ask(built_index, "--json", stdin=questions)
+    assert result.returncode == 0, result.stderr
+    both, half, neither = (json.loads(line) for line in result.stdout.splitlines())
+    assert "Brad Smith" in both["answer"] and "Mensch" in both["answer"]
+    assert not [n for n in both["notices"] if "don't answer" in n]
+    assert "Mensch" in half["answer"] and not half["refused"]
+    assert "employees" not in half["answer"]
+    assert "the articles don't answer: how many employees does Mistral have?" in half["notices"]
+    assert neither["refused"] and neither["answer"] == "The articles don't say."
+
+
 def test_retrieve_only_ranks_passages_without_answering(built_index) -> None:
     result = ask(built_index, "--retrieve-only", "--json", "--k", "3", "Le Chat chatbot")
     assert result.returncode == 0, result.stderr

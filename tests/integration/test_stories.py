@@ -33,6 +33,7 @@ def test_the_seeds_two_retold_stories_are_grouped_and_nothing_else(built_index) 
 
 def test_a_passage_another_article_repeats_takes_no_place_of_its_own(built_index) -> None:
     from rag.eval import load_gold
+    from rag.extractive import clauses
     from tests.conftest import ROOT
 
     seeds, index = built_index
@@ -42,7 +43,8 @@ def test_a_passage_another_article_repeats_takes_no_place_of_its_own(built_index
     for gold in load_gold(ROOT / "eval" / "gold.jsonl"):
         retrieval = engine.retrieve(gold.q)
         ids = [p.chunk.id for p in retrieval.passages]
-        assert len(ids) == 5
+        parts = len(clauses(gold.q))  # a compound question also searches for each part
+        assert len(ids) == 5 if parts == 1 else 5 <= len(ids) <= 5 * parts
         assert not any(other in links.get(key, ()) for key in ids for other in ids), gold.q
         for passage in retrieval.passages:
             for twin in passage.also:

@@ -47,3 +47,14 @@ def test_keyword_queries_gain_the_other_spellings() -> None:
     assert expand_query("Does Microsoft own shares in Mistral?") == (
         "Does Microsoft own shares in Mistral?"
     )
+
+
+def test_keyword_queries_gain_plain_synonyms_and_leader_titles() -> None:
+    from rag.text import expand_query
+
+    assert expand_query("Where did Mensch work previously?").endswith("formerly former earlier")
+    assert (
+        expand_query("Who runs OpenAI?")
+        == "Who runs OpenAI? CEO chief executive head president chairman"
+    )
+    assert expand_query("Who founded Mistral?") == "Who founded Mistral?"
