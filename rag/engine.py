@@ -29,6 +29,7 @@ from rag.extractive import ExtractiveAnswerer, clauses
 from rag.retrieve import Mode, Passage, Retrieval, Retriever
 from rag.scope import Scope
 from rag.support import UNSUPPORTED, annotate, checker
+from rag.text import sentence_spans
 
 MAX_QUESTION_CHARS = 2000
 
@@ -286,7 +287,12 @@ class Engine:
                 else:  # the other side is quoted too, so the reader sees both
                     quoted.add((second.source, second.char_start, second.char_end))
                     extra.append(f"{second.quote} [{second.n}]")
-            parts.append(f"{citation.quote} " + "".join(f"[{n}]" for n in markers))
+            # A quote of two sentences (one leaning on the other) cites after each.
+            marks = "".join(f"[{n}]" for n in markers)
+            quote = citation.quote
+            parts.extend(
+                f"{quote[a:b]} {marks}" for a, b in sentence_spans(quote) or [(0, len(quote))]
+            )
             parts.extend(extra)
         answer = Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
         answer.relations = [_relation(r) for r in relations]

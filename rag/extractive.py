@@ -59,10 +59,11 @@ STOPWORDS = frozenset(
 # "own" and "no" carry meaning in questions ("own shares", "no equity").
 STOPWORDS = STOPWORDS - {"own", "no", "not"}
 # Light verbs and hedges say little on their own: "give a speech", "put money into",
-# "in total", "exactly how much". The article says "spoke", "invested", "$13bn".
+# "going well", "in total", "exactly how much". The article says "spoke", "invested",
+# "great", "$13bn". ("go" stays a term: "go public".)
 STOPWORDS = STOPWORDS | frozenset(
     """give gives gave given giving put puts putting take takes took taken taking make
-    makes made making get gets got getting keep keeps kept
+    makes made making get gets got getting keep keeps kept going well
     total overall altogether exactly approximately roughly currently""".split()
 )
 
@@ -383,6 +384,54 @@ def clauses(question: str) -> list[str]:
     return out
 
 
+# A sentence that opens with a pronoun, does "this", or names a "shell noun" ("this
+# effort", "the move") points back at what the sentence before it said.
+_SHELL_NOUNS = (
+    "effort|efforts|move|step|decision|plan|idea|approach|strategy|initiative|venture|project"
+    "|endeavor|endeavour|development|situation|issue|problem"
+)
+_REFERS_BACK = re.compile(
+    r"^[“\"‘']?(?:this|these|that|those|it|he|she|they|his|her|their|its|such)\b"
+    r"|\b(?:doing|do|does|did|done)\s+(?:this|that|so)\b"
+    rf"|\b(?:this|these|that)\s+(?:{_SHELL_NOUNS})\b",
+    re.I,
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether a sentence leans on the one before it: "This substantial investment…",
+    "…already doing this.", "…invest in this effort"."""
+    return bool(_REFERS_BACK.search(sentence))
+
+
+def overlaps(a: Scored, b: Scored) -> bool:
+    if a.passage.chunk.source != b.passage.chunk.source:
+        return False
+    a0, b0 = a.passage.chunk.char_start, b.passage.chunk.char_start
+    return a0 + a.start < b0 + b.end and b0 + b.start < a0 + a.end
+
+
+_QUOTED = re.compile(r"[\"“]([^\"“”]{20,})[\"”]")
+LONG_SENTENCE = 25  # words
+
+
+def quote_halves(sentence: str) -> list[str]:
+    """A long sentence with a quote in it: the words around the quote and the quote."""
+    if len(sentence.split()) < LONG_SENTENCE:
+        return []
+    # A quoted statement, not a quoted phrase ("a “multi-year partnership”").
+    quotes = [m for m in _QUOTED.finditer(sentence) if len(m.group(1).split()) >= 6]
+    if not quotes:
+        return []
+    frame = sentence
+    for m in reversed(quotes):
+        frame = frame[: m.start()] + " " + frame[m.end() :]
+    frame = " ".join(frame.split())
+    if len(frame.split()) < 4:
+        return []
+    return [frame, *(m.group(1) for m in quotes)]
+
+
 class Stems:
     """Stemming and term matching that tolerate "Mistral" vs "MistralAI"."""
 
@@ -482,13 +531,24 @@ class ExtractiveAnswerer:
         )
         wanted = asked_titles(question)
         spans: list[tuple[Passage, int, int]] = []
-        seen: set[tuple[str, int]] = set()
+        seen: set[tuple[str, int, int]] = set()
         for passage in passages:
+            previous: tuple[int, int] | None = None
             for start, end in passage.chunk.sentences:
-                key = (passage.chunk.source, passage.chunk.char_start + start)
-                if key not in seen:
-                    seen.add(key)
-                    spans.append((passage, start, end))
+                # "…are already doing this.", "He said…": such a sentence is also read
+                # (and quoted) with the one before it, which says what "this" is.
+                options = [(start, end)]
+                text = passage.chunk.text
+                # the same paragraph, or the one just before (no blank line or heading)
+                near = previous and text.count("\n", previous[1], start) <= 1
+                if previous and near and refers_back(text[start:end]):
+                    options.append((previous[0], end))
+                for begin, stop in options:
+                    key = (passage.chunk.source, passage.chunk.char_start + begin, stop - begin)
+                    if key not in seen:
+                        seen.add(key)
+                        spans.append((passage, begin, stop))
+                previous = (start, end)
         if not spans:
             return []
         texts = [p.chunk.text[s:e] for p, s, e in spans]
@@ -537,6 +597,13 @@ class ExtractiveAnswerer:
         if need:
             vectors = self._vectors([texts[i] for i in need])
             similarities[need] = vectors @ np.asarray(query_vector)
+            # A long sentence framing a quote ("Attending the Mobile World Congress…, he
+            # explained, "We will…"") embeds as neither half: each half counts too.
+            halves = [(i, h) for i in need for h in quote_halves(texts[i])]
+            if halves:
+                half_sims = self._vectors([h for _, h in halves]) @ np.asarray(query_vector)
+                for (i, _), sim in zip(halves, half_sims, strict=True):
+                    similarities[i] = max(similarities[i], float(sim))
             if target and targets:
                 target_sims[need] = vectors @ self._vectors([target])[0]
         scored = []
@@ -614,7 +681,7 @@ class ExtractiveAnswerer:
             for chosen in picks:
                 if rank < len(chosen) and len(answer) < MAX_SENTENCES:
                     s = chosen[rank]
-                    if key(s) not in seen:
+                    if key(s) not in seen and not any(overlaps(s, a) for a in answer):
                         seen.add(key(s))
                         answer.append(s)
         return everything, answer, unanswered
@@ -631,5 +698,6 @@ class ExtractiveAnswerer:
                 self.combined(candidate) < KEEP_RATIO * self.combined(best)
             ):
                 break
-            chosen.append(candidate)
+            if not any(overlaps(candidate, c) for c in chosen):  # a sentence once
+                chosen.append(candidate)
         return chosen

@@ -94,6 +94,24 @@ def test_each_part_of_a_compound_question_is_answered_or_named_as_unanswered(
     assert neither["refused"] and neither["answer"] == "The articles don't say."
 
 
+def test_a_sentence_that_says_this_effort_is_quoted_with_the_one_it_points_back_to(
+    built_index,
+) -> None:
+    seeds, _ = built_index
+    question = "Is Microsoft going to invest in Sam Altman's chip venture?"
+    result = ask(built_index, "--json", question)
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert "too soon" in row["answer"] and "chip venture" in row["answer"]
+    (citation,) = [c for c in row["citations"] if "too soon" in c["quote"]]
+    assert (citation["line_start"], citation["line_end"]) == (22, 23)
+    text = (seeds / citation["source"]).read_text(encoding="utf-8")
+    assert text[citation["char_start"] : citation["char_end"]] == citation["quote"]
+    # each of the two quoted sentences carries the marker, so neither reads as uncited
+    assert [s["label"] for s in row["sentences"]] == ["supported", "supported"]
+    assert all(s["citations"] == [citation["n"]] for s in row["sentences"])
+
+
 def test_retrieve_only_ranks_passages_without_answering(built_index) -> None:
     result = ask(built_index, "--retrieve-only", "--json", "--k", "3", "Le Chat chatbot")
     assert result.returncode == 0, result.stderr

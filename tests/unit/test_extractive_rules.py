@@ -7,6 +7,8 @@ from rag.extractive import (
     entities,
     has_type,
     key_terms,
+    quote_halves,
+    refers_back,
     role_of_another,
     target_phrase,
     titles,
@@ -188,3 +190,38 @@ def test_a_count_is_not_money_a_share_a_year_or_a_length_of_time() -> None:
     said = "In the last two weeks it had invested $5.6bn into new AI data centres in Germany."
     assert has_type("number", said) and not has_type("count", said)
     assert not has_type("count", "Valued at 2 billion euros in 2024, it holds 49% of the shares.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("SambaNova is one of only a handful of companies that are already doing this.", True),
+        ("Smith said it is too soon to know whether Microsoft will invest in this effort.", True),
+        ("This substantial investment highlights Microsoft's commitment.", True),
+        ("He explained that the deal was good.", True),
+        ("Microsoft has invested $13bn into OpenAI.", False),
+        ("The startup hopes to make $200 million this year.", False),  # time, not a referent
+        ("Microsoft said that the partnership will grow.", False),  # "that" as a conjunction
+    ],
+)
+def test_a_sentence_that_leans_on_the_one_before(sentence: str, leans: bool) -> None:
+    assert refers_back(sentence) is leans
+
+
+def test_a_long_sentence_with_a_quoted_statement_is_also_read_in_halves() -> None:
+    said = (
+        "Attending the Mobile World Congress (MWC) conference held in Barcelona, Spain, he "
+        'explained, "We will enable MistralAI to train and deploy next-generation AI models on '
+        'our AI data center infrastructure."'
+    )
+    frame, quote = quote_halves(said)
+    assert frame.startswith("Attending the Mobile World Congress") and frame.endswith("explained,")
+    assert quote.startswith("We will enable MistralAI") and quote.endswith("infrastructure.")
+    # a quoted phrase is not a statement, and a short sentence needs no halves
+    phrase = (
+        "Brad Smith, Microsoft's president, announced a “multi-year partnership” with "
+        "Paris-based Mistral Monday to help the 10-month old company bring its AI models on to "
+        "the market."
+    )
+    assert quote_halves(phrase) == []
+    assert quote_halves('He said, "We are determined to make sure it is."') == []
