@@ -33,11 +33,11 @@ MIN_SIMILARITY = 0.3
 MIN_SCORE = 0.45
 # A lower-case question word no passage contains ("total", "together") is often a
 # paraphrase; it weighs this share of a never-seen term. Unknown names weigh fully.
-OOV_WEIGHT = 0.5
+OOV_WEIGHT = 1.0
 # The thing a question asks about ("how many employees", "which news agency") must be
 # in the sentence, in words or, failing that, in meaning: at least this cosine
 # between the phrase and the sentence.
-MIN_TARGET_SIMILARITY = 0.25
+MIN_TARGET_SIMILARITY = 0.2
 # The ranking score: SIMILARITY_SHARE × similarity + the rest × coverage.
 SIMILARITY_SHARE = 0.5
 # A "which <category>" word weighs this share (see category_words).
