@@ -25,7 +25,8 @@ from rag.cite import (
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
-from rag.extractive import ExtractiveAnswerer, clauses
+from rag.extractive import ExtractiveAnswerer
+from rag.question import clauses
 from rag.retrieve import Mode, Passage, Retrieval, Retriever
 from rag.scope import Scope
 from rag.support import UNSUPPORTED, annotate, checker

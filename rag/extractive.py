@@ -9,10 +9,14 @@ passages that look similar. So a sentence may answer only if
   of the question missing from the sentence and its passage sinks it;
 - every named entity of the question occurs in the sentence's article;
 - it has the kind of thing the question asks for (an amount for "how
-  much", a date for "when", a name for "who"); and
+  much", a count for "how many", a date for "when", a name for "who", the
+  asked-for title held at the asked-about organisation for "who runs X"); and
 - it is close to the question in embedding space.
 
-The thresholds are calibrated on half of eval/gold.jsonl (docs/BENCHMARKS.md).
+A compound question is answered part by part; a sentence that points back
+("…already doing this.") is also read with the one before it. What the
+question asks is read by rag/question.py. The thresholds are calibrated on
+half of eval/gold.jsonl (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -24,8 +28,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.question import (
+    answer_type,
+    asked_roles,
+    asked_titles,
+    category_words,
+    clauses,
+    entities,
+    key_terms,
+    roles,
+    same_org,
+    target_phrase,
+    title_of,
+    titles,
+)
 from rag.retrieve import Passage
-from rag.text import ALTERNATIVES, LEADS, canonical, words
+from rag.text import ALTERNATIVES, canonical, words
 
 # Calibrated on the calibration half of eval/gold.jsonl (python -m rag.eval --calibrate).
 MIN_COVERAGE = 0.5
@@ -44,28 +62,6 @@ SIMILARITY_SHARE = 0.5
 CATEGORY_WEIGHT = 0.5
 KEEP_RATIO = 0.9  # further sentences must score this close to the best one
 MAX_SENTENCES = 3
-
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is
-    it its itself just me more most my myself no nor not now of off on once only or other our
-    ours ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we
-    were what when where which while who whom why will with would you your yours yourself
-    yourselves tell say said says according article articles mentioned report reported
-    reports do does did also much many kind type sort""".split()
-)
-# "own" and "no" carry meaning in questions ("own shares", "no equity").
-STOPWORDS = STOPWORDS - {"own", "no", "not"}
-# Light verbs and hedges say little on their own: "give a speech", "put money into",
-# "going well", "in total", "exactly how much". The article says "spoke", "invested",
-# "great", "$13bn". ("go" stays a term: "go public".)
-STOPWORDS = STOPWORDS | frozenset(
-    """give gives gave given giving put puts putting take takes took taken taking make
-    makes made making get gets got getting keep keeps kept going well
-    total overall altogether exactly approximately roughly currently""".split()
-)
 
 _NUMBER = re.compile(
     r"[$€£¥]|\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
@@ -102,30 +98,6 @@ class Scored:
         return self.passage.chunk.text[self.start : self.end]
 
 
-def answer_type(question: str) -> str | None:
-    # "And where…", "So who…": a follow-up's conjunction does not change what is asked.
-    q = re.sub(r"^\s*(and|so|but|then|also|ok|okay)\b[\s,]*", "", question.lower())
-    if re.search(r"\bhow many\b", q):
-        return "count"
-    if re.search(
-        r"\bhow (much|big|large|old|long)\b|\bwhat (?:(?:is|was|are|were) )?"
-        r"(?:(?:the|its|their|his|her) )?(?:(?:total|exact|overall|combined|estimated) )?"
-        r"(percentage|share|stake|amount|price|value|valuation|sum|figure)\b"
-        r"|\bhow (is|was) .* valued\b",
-        q,
-    ):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b|\bwhich (year|day|month)\b", q):
-        return "date"
-    if re.search(r"^\s*(who|whom|whose)\b|\bwho (is|was|are|were|runs|leads|founded|said)\b", q):
-        return "name"
-    if re.search(
-        r"^\s*where\b|\bwhich (city|country|countries|place)\b|\bwhat (city|country)\b", q
-    ):
-        return "place"
-    return None
-
-
 # "How many data centres…" asks for a count: money, a share, a year or a length of
 # time in the sentence is not one ("$5.6bn into new AI data centres", "in the last two
 # weeks").
@@ -160,228 +132,18 @@ def has_type(kind: str | None, sentence: str, asked: frozenset[str] = frozenset(
     return True
 
 
-# "Who is OpenAI's CEO?" is not answered by "Satya Nadella, chairman and CEO of Microsoft":
-# a role the question binds to one organisation must not be, in the sentence, only
-# another organisation's. Matched on canonical text (chief executive = CEO, MS = Microsoft).
-_ROLE = (
-    r"(?i:CEO|CTO|CFO|chief \w+ officer|president|chair(?:man|woman)?|co-?founder|founder"
-    r"|boss|head)"
-)
-_ORG = r"[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2}"
-_OWNER_ROLE = re.compile(rf"\b(?P<org>{_ORG})(?:'s|’s)?\s+(?P<role>{_ROLE})\b")
-_ROLE_OF = re.compile(rf"\b(?P<role>{_ROLE})\s+(?:of|at)\s+(?P<org>{_ORG})")
-
-
-def _roles(text: str) -> list[tuple[str, str]]:
-    """(role, organisation) pairs a text binds: "OpenAI's CEO", "CEO of Microsoft"."""
-    normal = canonical(text)
-    found = [(m["role"].lower(), m["org"]) for m in _ROLE_OF.finditer(normal)]
-    found += [(m["role"].lower(), m["org"]) for m in _OWNER_ROLE.finditer(normal)]
-    return [(role, org) for role, org in found if org.split()[0].lower() not in _NOT_ORGS]
-
-
-# Capitalised only because they open a sentence or a title ("Its CEO", "Former CEO").
-_NOT_ORGS = frozenset(
-    "its their his her our the a an then former new interim acting deputy who what".split()
-)
-
-
-def _same_org(a: str, b: str) -> bool:
-    first, second = a.lower().split()[-1], b.lower().split()[-1]  # "Meta Platforms" ~ "Meta"?
-    return (
-        first.startswith(second[:5])
-        or second.startswith(first[:5])
-        or a.lower().split()[0] == b.lower().split()[0]
-    )
-
-
-def asked_roles(question: str) -> list[tuple[str, str]]:
-    """(title, organisation) pairs a question asks about; "Who runs Microsoft?" asks
-    for each head's title of Microsoft."""
-    if leads := LEADS.search(question):
-        org = re.match(rf"\s+(?:the\s+)?(?P<org>{_ORG})", canonical(question[leads.end() :]))
-        if org and org["org"].split()[0].lower() not in _NOT_ORGS:
-            name = org["org"].removesuffix("'s").removesuffix("’s")
-            return [(title, name) for title in sorted(_LEADER_TITLES)]
-        return []
-    return [(_title(role), org) for role, org in _roles(question)]
-
-
 def role_of_another(question: str, sentence: str) -> bool:
     """True when the question asks for a role of one organisation and the sentence
     gives that role only to others."""
     asked = asked_roles(question)
     if not asked:
         return False
-    given = [(_title(role), org) for role, org in _roles(sentence)]
+    given = [(title_of(role), org) for role, org in roles(sentence)]
     for role, org in asked:
         holders = [o for r, o in given if r == role]
-        if holders and not any(_same_org(org, o) for o in holders):
+        if holders and not any(same_org(org, o) for o in holders):
             return True
     return False
-
-
-_LEADER_TITLES = frozenset({"ceo", "chief", "head", "president", "chair", "boss", "leader"})
-_TITLE = re.compile(
-    r"\b(CEO|CTO|CFO|chief|president|chair(?:man|woman)?|co-?founder|founder|boss|head|leader)\b",
-    re.I,
-)
-
-
-def _title(role: str) -> str:
-    """One spelling per title: "Chairman" → chair, "co-founder" → founder."""
-    role = role.lower()
-    if role.startswith("chair"):
-        return "chair"
-    if role.endswith("founder"):
-        return "founder"
-    return role.split()[0] if role.startswith("chief ") and role != "chief" else role
-
-
-def asked_titles(question: str) -> frozenset[str]:
-    """The titles a who-question asks about: "Who is OpenAI's CEO?" → {ceo}; "Who runs
-    Microsoft?" → any head's title. A sentence without one does not answer it: naming
-    a person beside the organisation is not saying who holds the post."""
-    if answer_type(question) != "name":
-        return frozenset()
-    if LEADS.search(question):
-        return _LEADER_TITLES
-    return frozenset(_title(role) for role, _ in _roles(question))
-
-
-def titles(sentence: str) -> frozenset[str]:
-    return frozenset(_title(m.group()) for m in _TITLE.finditer(canonical(sentence)))
-
-
-# Heads too general to require ("the name of the chatbot", "what kind of deal").
-_GENERIC_HEADS = frozenset(
-    """name names kind type sort role purpose goal point reason way status state thing
-    things one ones part details detail amount total figure number value sum size""".split()
-)
-# Only counted things ("how many employees") and attributes ("what is the capital of",
-# "what is Microsoft's revenue") must appear: "which company…" asks for an instance of a
-# category, and the answering sentence names the instance, not the category.
-_TARGET_START = re.compile(
-    r"\bhow many\b|\bhow much\b|\bwhat (?:is|was|are|were) (?:the |its |their |his |her )?"
-)
-# "how much money" asks for an amount: the amount is the evidence, not the word.
-_AMOUNT_WORDS = {"money", "cash", "capital", "funding", "amount", "sum", "dollars", "euros"}
-
-
-def target_phrase(question: str) -> str | None:
-    """The noun phrase a question asks about: "How many employees…" → "employees"."""
-    q = question.lower().replace("’", "'")
-    match = _TARGET_START.search(q)
-    if not match:
-        return None
-    phrase: list[str] = []
-    for word in re.findall(r"[a-z][a-z'-]*|\d+", q[match.end() :]):
-        if word.endswith("'s"):  # "Satya Nadella's salary": the possessor is not it
-            phrase = []
-            continue
-        if not phrase and (
-            word in {"of", "the", "a", "an"} or word.isdigit() or word in _NUMBER_WORDS
-        ):
-            continue
-        if word in STOPWORDS:
-            break
-        phrase.append(word)
-        if len(phrase) == 2:
-            break
-    if not phrase or phrase[-1] in _GENERIC_HEADS:
-        return None
-    if match.group().startswith("how much") and phrase[0] in _AMOUNT_WORDS:
-        return None
-    return " ".join(phrase)
-
-
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
-
-
-_CATEGORY = re.compile(
-    r"^\s*(?:(?:and|so|but|then|also)\b[\s,]*)?(?:which|what)\s+((?:[a-z]+\s+)?[a-z]+)\s+"
-    r"(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|said|says)\b",
-    re.I,
-)
-
-
-def category_words(question: str) -> set[str]:
-    """ "Which news agency said…": the answer names an instance (the Associated Press),
-    so the category's words need not be in the sentence."""
-    match = _CATEGORY.match(question)
-    return set(words(match.group(1))) if match else set()
-
-
-# In a question that asks for a number these words name the answer's type, which
-# has_type checks: "what is the total amount Microsoft has put into OpenAI" is "how
-# much…", and the sentence with the amount need not say "amount".
-_NUMBER_NOUNS = frozenset({"amount", "sum", "figure", "value", "number"})
-
-
-def key_terms(question: str, kind: str | None = None) -> list[str]:
-    skip = _NUMBER_NOUNS if kind in ("number", "count") else frozenset()
-    if leads := LEADS.search(question):  # becomes the title check (asked_titles)
-        skip = skip | {leads["verb"].lower()}
-    seen: list[str] = []
-    for word in words(canonical(question)):
-        if word not in STOPWORDS and word not in skip and len(word) > 1 and word not in seen:
-            seen.append(word)
-    return seen
-
-
-def entities(question: str) -> list[str]:
-    """Capitalised words after the first word (Microsoft, Mistral, Peru), lower-cased."""
-    found = []
-    for match in re.finditer(r"\b[A-Z][\w-]*[A-Za-z0-9]", canonical(question)):
-        if match.start() == 0 and match.group().lower() in STOPWORDS:
-            continue
-        word = match.group().lower()
-        if word not in STOPWORDS:
-            found.append(word)
-    return found
-
-
-_WH = r"(?:who|whom|whose|what|when|where|which|why|how|on which|in which|at which|at what)"
-# ", and how much?", " and who runs OpenAI?": a second question after "and".
-_AND_WH = re.compile(rf",?\s+and\s+(?={_WH}\b)", re.I)
-# "Who leads X and announced Y?": a second predicate of the same asked-for subject.
-_AND_VERB = re.compile(r",?\s+and\s+(?=[a-z]+ed\b)")
-_SUBJECT_WH = re.compile(
-    r"^\s*(who|what|which \w+)\s+(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b)", re.I
-)
-# The wh-word (with its auxiliary's subject question form) an elided part borrows after.
-_LEADING_WH = re.compile(
-    rf"^\s*{_WH}(?:\s+\w+)?\s+(?=(?:did|does|do|is|was|are|were|has|have|had|will|would"
-    rf"|can|could)\b)|^\s*{_WH}\s+",
-    re.I,
-)
-# Words an elided second question may have besides its wh-word: "and on which day?"
-_ELIDED = frozenset("day date year month time much many long".split())
-
-
-def clauses(question: str) -> list[str]:
-    """The questions a compound question asks, each whole.
-
-    "Who runs Microsoft, and who runs OpenAI?" → two questions; "When did Microsoft
-    first invest in OpenAI, and how much?" → the second borrows the first's words
-    ("how much did Microsoft first invest in OpenAI"). One question → itself.
-    """
-    text = question.strip().rstrip("?").strip()
-    parts = _AND_WH.split(text)
-    if len(parts) == 1 and (subject := _SUBJECT_WH.match(text)):
-        pieces = _AND_VERB.split(text)
-        parts = pieces[:1] + [f"{subject.group(1)} {p}" for p in pieces[1:]]
-    parts = [p.strip(" ,") for p in parts if p.strip(" ,")]
-    if len(parts) < 2:
-        return [question]
-    first = parts[0]
-    rest_of_first = _LEADING_WH.sub("", first, count=1)
-    out = [first + "?"]
-    for part in parts[1:]:
-        if set(key_terms(part)) <= _ELIDED:
-            part = f"{part} {rest_of_first}"
-        out.append(part + "?")
-    return out
 
 
 # A sentence that opens with a pronoun, does "this", or names a "shell noun" ("this

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rag import facts
-from rag.extractive import STOPWORDS, entities
+from rag.question import STOPWORDS, entities
 from rag.text import canonical, sentence_spans, words
 
 if TYPE_CHECKING:

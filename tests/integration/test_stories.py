@@ -33,7 +33,7 @@ def test_the_seeds_two_retold_stories_are_grouped_and_nothing_else(built_index) 
 
 def test_a_passage_another_article_repeats_takes_no_place_of_its_own(built_index) -> None:
     from rag.eval import load_gold
-    from rag.extractive import clauses
+    from rag.question import clauses
     from tests.conftest import ROOT
 
     seeds, index = built_index

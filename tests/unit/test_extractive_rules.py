@@ -1,15 +1,12 @@
 import pytest
 
-from rag.extractive import (
+from rag.extractive import has_type, quote_halves, refers_back, role_of_another
+from rag.question import (
     answer_type,
     asked_titles,
     clauses,
     entities,
-    has_type,
     key_terms,
-    quote_halves,
-    refers_back,
-    role_of_another,
     target_phrase,
     titles,
 )
@@ -92,7 +89,7 @@ def test_light_verbs_and_hedges_are_not_key_terms() -> None:
 
 
 def test_a_which_question_names_its_category() -> None:
-    from rag.extractive import category_words
+    from rag.question import category_words
 
     assert category_words("Which news agency said the deal could help?") == {"news", "agency"}
     assert category_words("And which company is the cloud provider?") == {"company"}
