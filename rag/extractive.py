@@ -345,12 +345,13 @@ class ExtractiveAnswerer:
         for i, ((passage, _, _), rule) in enumerate(zip(spans, rules, strict=True)):
             if id(passage) not in best or rule[0] > rules[best[id(passage)]][0]:
                 best[id(passage)] = i
+
+        def passes(rule: tuple[float, bool, bool, bool]) -> bool:
+            coverage, typed, has_entities, _ = rule
+            return typed and has_entities and coverage >= self.min_coverage
+
         need = [
-            i
-            for i, (coverage, typed, has_entities, _) in enumerate(rules)
-            if not self.lazy
-            or (typed and has_entities and coverage >= self.min_coverage)
-            or i in best.values()
+            i for i, rule in enumerate(rules) if not self.lazy or passes(rule) or i in best.values()
         ]
         similarities = np.array(
             [p.dense if p.dense is not None else 0.0 for p, _, _ in spans], dtype=np.float32
@@ -361,7 +362,9 @@ class ExtractiveAnswerer:
             similarities[need] = vectors @ np.asarray(query_vector)
             # A long sentence framing a quote ("Attending the Mobile World Congress…, he
             # explained, "We will…"") embeds as neither half: each half counts too.
-            halves = [(i, h) for i in need for h in quote_halves(texts[i])]
+            # Only where the word rules already let the sentence answer: the halves
+            # can change whether it is close enough, not whether it covers the question.
+            halves = [(i, h) for i in need if passes(rules[i]) for h in quote_halves(texts[i])]
             if halves:
                 half_sims = self._vectors([h for _, h in halves]) @ np.asarray(query_vector)
                 for (i, _), sim in zip(halves, half_sims, strict=True):
