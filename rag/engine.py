@@ -128,7 +128,9 @@ class Engine:
             room = (k or self.settings.k) * len(parts)
             have = {p.chunk.id for p in retrieval.passages}
             for part in parts:
-                for passage in search(part).passages:
+                found = search(part)
+                retrieval.parts[part] = found.query_vector  # the answerer scores with it
+                for passage in found.passages:
                     linked = links.get(passage.chunk.id, ())
                     fresh = passage.chunk.id not in have and not any(o in have for o in linked)
                     if fresh and len(retrieval.passages) < room:
@@ -232,7 +234,7 @@ class Engine:
         self, question: str, retrieval: Retrieval, conversation: Conversation
     ) -> Answer:
         scored, chosen, unanswered = self.extractive.answer(
-            question, retrieval.query_vector, retrieval.passages
+            question, retrieval.query_vector, retrieval.passages, retrieval.parts
         )
         passages = [passage_dict(p) for p in self._rerank(retrieval.passages, scored, chosen)]
         if not chosen:

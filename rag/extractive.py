@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -315,10 +315,13 @@ class ExtractiveAnswerer:
             return []
         texts = [p.chunk.text[s:e] for p, s, e in spans]
         doc_bags: dict[str, set[str]] = {}
+        contexts: dict[int, set[str]] = {}  # each passage's words, once, not once a sentence
         rules = []  # (coverage, typed, has_entities, every target word present)
         for (passage, _, _), text in zip(spans, texts, strict=True):
             bag = self.stems.bag(text)
-            context = self.stems.bag(passage.chunk.text)
+            if id(passage) not in contexts:
+                contexts[id(passage)] = self.stems.bag(passage.chunk.text)
+            context = contexts[id(passage)]
             covered = 0.0
             for term in terms:
                 credit = 1.0 if found(term, bag) else 0.5 if found(term, context) else 0.0
@@ -406,10 +409,15 @@ class ExtractiveAnswerer:
         )
 
     def answer(
-        self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        passages: Sequence[Passage],
+        part_vectors: Mapping[str, np.ndarray] | None = None,
     ) -> tuple[list[Scored], list[Scored], list[str]]:
         """Every scored sentence, the answer's sentences and the parts of a compound
-        question (``clauses``) nothing answers.
+        question (``clauses``) nothing answers. ``part_vectors``: the parts' query
+        vectors when the retrieval already embedded them.
 
         Each part is scored on its own: "Who leads X and announced Y?" is answered by
         one sentence for each half, while a sentence covering both halves rarely exists
@@ -423,7 +431,10 @@ class ExtractiveAnswerer:
         picks: list[list[Scored]] = []
         unanswered: list[str] = []
         for part in parts:
-            scored = self.score(part, self._vectors([part])[0], passages, whole=question)
+            vector = (part_vectors or {}).get(part)
+            if vector is None:
+                vector = self._vectors([part])[0]
+            scored = self.score(part, vector, passages, whole=question)
             everything += scored
             chosen = self.select(scored)
             picks.append(chosen)

@@ -60,10 +60,10 @@ def answer_type(question: str) -> str | None:
 # "Who is OpenAI's CEO?" is not answered by "Satya Nadella, chairman and CEO of Microsoft":
 # a role the question binds to one organisation must not be, in the sentence, only
 # another organisation's. Matched on canonical text (chief executive = CEO, MS = Microsoft).
-_ROLE = (
-    r"(?i:CEO|CTO|CFO|chief \w+ officer|president|chair(?:man|woman)?|co-?founder|founder"
-    r"|boss|head)"
+_TITLE_WORDS = (
+    r"CEO|CTO|CFO|chief \w+ officer|president|chair(?:man|woman)?|co-?founder|founder|boss|head"
 )
+_ROLE = rf"(?i:{_TITLE_WORDS})"
 _ORG = r"[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2}"
 _OWNER_ROLE = re.compile(rf"\b(?P<org>{_ORG})(?:'s|’s)?\s+(?P<role>{_ROLE})\b")
 _ROLE_OF = re.compile(rf"\b(?P<role>{_ROLE})\s+(?:of|at)\s+(?P<org>{_ORG})")
@@ -105,10 +105,8 @@ def asked_roles(question: str) -> list[tuple[str, str]]:
 
 
 _LEADER_TITLES = frozenset({"ceo", "chief", "head", "president", "chair", "boss", "leader"})
-_TITLE = re.compile(
-    r"\b(CEO|CTO|CFO|chief|president|chair(?:man|woman)?|co-?founder|founder|boss|head|leader)\b",
-    re.I,
-)
+# Any title a sentence gives, bound to an organisation or not ("AI chief Mustafa Suleyman").
+_TITLE = re.compile(rf"\b(?:{_TITLE_WORDS}|chief|leader)\b", re.I)
 
 
 def title_of(role: str) -> str:

@@ -35,6 +35,8 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # e.g. what a scope left out
     sources: frozenset[str] | None = None  # the articles a scope allowed (None: all)
+    #: a compound question's parts (rag/question.py ``clauses``) → their query vectors
+    parts: dict[str, Any] = field(default_factory=dict)
 
 
 def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:

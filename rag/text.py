@@ -164,18 +164,15 @@ def canonical(text: str) -> str:
 # Plain synonyms: a question says "previously" or "employees" where the article says
 # "formerly" or "staff". The answerer's term matching and the keyword search accept
 # any of them; the dense side needs no list.
+_SYNONYMS = (
+    ("previously", "formerly", "former", "earlier"),
+    ("employees", "staff", "workforce", "headcount", "workers"),
+    ("hope", "hopes", "expect", "expects", "aim", "aims"),
+    ("buy", "acquire", "purchase"),
+    ("bought", "acquired", "purchased"),
+)
 ALTERNATIVES: dict[str, tuple[str, ...]] = {
-    "previously": ("formerly", "former", "earlier"),
-    "formerly": ("previously", "former", "earlier"),
-    "former": ("formerly", "previously"),
-    "employees": ("staff", "workforce", "headcount", "workers"),
-    "staff": ("employees", "workforce", "headcount", "workers"),
-    "hope": ("expect", "expects", "aim", "aims"),
-    "hopes": ("expect", "expects", "aim", "aims"),
-    "buy": ("acquire", "purchase"),
-    "bought": ("acquired", "purchased"),
-    "acquire": ("buy", "purchase"),
-    "acquired": ("bought", "purchased"),
+    word: tuple(other for other in group if other != word) for group in _SYNONYMS for word in group
 }
 # "Who leads/runs/heads X?" asks for X's head, by whatever title the article uses.
 LEADS = re.compile(
