@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_rag
+import pytest
+
+from tests.conftest import ROOT, run_cli, run_rag
 
 
 def test_eval_reports_every_metric_for_every_retriever(built_index, tmp_path: Path) -> None:
@@ -48,3 +50,28 @@ def test_a_malformed_gold_file_is_a_usage_error(built_index, tmp_path: Path) -> 
     gold.write_text('{"id": "x"}\n')
     result = run_rag("eval", seeds, index, "--gold", str(gold))
     assert result.returncode == 2 and "lacks" in result.stderr
+
+
+@pytest.mark.slow
+def test_without_gold_every_set_runs_as_the_product_runs(tmp_path: Path) -> None:
+    """The committed SQuAD slice (from the split's test part): ingested into its own
+    index, asked through rag.ask --json, scored. A guard against regressions of the
+    answer step on questions nobody here wrote (the rules measured 0.679 / 0.371)."""
+    result = run_cli(
+        "-m",
+        "rag.eval",
+        "--only",
+        "squad-slice",
+        "--work",
+        str(tmp_path / "w"),
+        "--json",
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)["squad-slice"]
+    assert metrics["questions"] == 145
+    assert metrics["hit@5"] >= 0.9
+    assert metrics["key_fact"] >= 0.62 and metrics["refusal_accuracy"] >= 0.3
+    assert 0 < metrics["accuracy"] < 1 and metrics["sentences_per_answer"] >= 1
+    assert (tmp_path / "w" / "squad-slice").is_dir()  # its own index, not the seeds'
