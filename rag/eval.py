@@ -255,9 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         from rag.ask import open_engine
         from rag.config import load_settings
 
-        if args.gold is None:
+        if args.gold is None and not args.calibrate:
             return run_sets(args)
-        gold = load_gold(Path(args.gold))
+        gold = load_gold(Path(args.gold or "eval/gold.jsonl"))
         settings = load_settings(
             seeds_dir=args.seeds, index_dir=args.index, **backend_overrides(args)
         )
