@@ -14,7 +14,6 @@ seeds folder with a gold file beside it. Found:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,30 +64,25 @@ def _answer(row: dict[str, Any]) -> Any:
     return SimpleNamespace(
         text=row["answer"],
         refused=row["refused"],
-        confidence=row.get("confidence"),
         passages=row["passages"],
         sentences=row["sentences"],
         citations=[SimpleNamespace(**c) for c in row["citations"]],
     )
 
 
-def run_folder(folder: Folder, index: Path, env: dict[str, str] | None = None) -> list[Any]:
+def run_folder(folder: Folder, index: Path) -> list[Any]:
     """Ingest, then ask every gold question through one ``rag.ask --json`` process."""
     from rag.eval import load_gold
 
     gold = load_gold(folder.gold)
     base = [sys.executable, "-m"]
     where = ["--seeds", str(folder.articles), "--index", str(index)]
-    environment = {**os.environ, **(env or {})}
-    done = subprocess.run(
-        [*base, "rag.ingest", *where], env=environment, capture_output=True, text=True
-    )
+    done = subprocess.run([*base, "rag.ingest", *where], capture_output=True, text=True)
     if done.returncode != 0:
         raise ConfigError(f"ingest of {folder.articles} failed: {done.stderr.strip()[-500:]}")
     asked = subprocess.run(
         [*base, "rag.ask", "--json", *where],
         input="".join(g.q + "\n" for g in gold),
-        env=environment,
         capture_output=True,
         text=True,
     )

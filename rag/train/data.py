@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.text import sentence_spans
+
 SEED = 20261202
 SQUAD_PARTS = {"train": 10, "calibration": 2, "test": 4}  # titles per part
 NEWS_WEEKS = {"calibration": 8, "test": 12}  # weeks sampled per part (ingest cost)
@@ -136,8 +138,6 @@ def answers_here(question: str, answer: str, text: str) -> bool:
     answer *about this*, not only somewhere ("Canada" in any Canada story). The
     question's own "evidence" field was tried instead: it comes from another outlet's
     wording and matched true answers less well (docs/TRAINING.md)."""
-    from rag.text import sentence_spans
-
     asked = _content(question) - _content(answer)
     if not asked:
         return False

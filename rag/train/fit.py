@@ -85,7 +85,9 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
 
 
 def preselected(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The candidates the product's reader reads: best by the cheap signals."""
+    """The candidates the reader would read in the product: best by coverage plus the
+    passage's dense score (the product computes no per-sentence cosine before the
+    reader; training's hard negatives may use it, rag/train/cross.py ``cheap``)."""
     ranked = sorted(record["candidates"], key=lambda c: -(c["coverage"] + c["dense"]))
     return ranked[:PRESELECT]
 
