@@ -1,7 +1,7 @@
 """All settings in one place: environment (prefix ``RAG_``), ``.env``, then CLI flags.
 
 The fields that shape the index (embedder, chunking, cleaning) are hashed into
-the index fingerprint (:func:`rag.store.fingerprint`), so changing one builds a
+the index fingerprint (:func:`rag.index.store.fingerprint`), so changing one builds a
 new index instead of mixing vectors.
 """
 
@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     def _check_chroma_url(cls, value: str | None) -> str | None:
         if not value:
             return None
-        from rag.remote import parse_url
+        from rag.index.remote import parse_url
         from rag.urls import check_server_url
 
         try:

@@ -11,7 +11,7 @@ gives a logit; two Platt scalings fitted on the calibration part turn it into
 ``python -m rag.train fit`` writes the int8 ONNX file and its calibration (which pins
 the file's sha256, checked before use) into ``models/reader/``; onnxruntime only,
 nothing downloaded. The first model trained this way is not shipped: on the
-calibration data it does not yet beat the word rules of rag/extractive.py, which
+calibration data it does not yet beat the word rules of rag/answer/extractive.py, which
 stay the default (docs/TRAINING.md has the figures).
 """
 

@@ -7,7 +7,7 @@ Refused are the addresses an SSRF aims at and no inference server lives on — l
 reserved ranges, in any spelling (IPv4-mapped IPv6, integer, hex, octal and shortened
 IPv4 forms, which only ever serve to slip past checks like this one) — and metadata host
 names. Nothing is resolved or sent: a host name is judged by its text. Redirects are not
-followed by the model client (rag/llm.py), so an endpoint cannot bounce a request elsewhere.
+followed by the model client (rag/answer/llm.py), so an endpoint cannot bounce a request elsewhere.
 """
 
 from __future__ import annotations

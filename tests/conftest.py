@@ -43,7 +43,7 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The seeds indexed once per test session: (seeds_dir, index_dir). Read-only."""
     import rag  # noqa: F401
     from rag.config import Settings
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     base = tmp_path_factory.mktemp("shared")
     seeds = base / "seeds"

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import rag  # noqa: F401  (offline switches before gradio is imported)
-from rag.cite import Answer
-from rag.cli_common import add_backend_flags, backend_overrides
+from rag.answer.cite import Answer
+from rag.answer.engine import Conversation
+from rag.answer.live import LiveEngine
+from rag.answer.scope import Scope
+from rag.cli.common import add_backend_flags, backend_overrides
 from rag.config import Settings, load_settings
-from rag.engine import Conversation
 from rag.errors import LLMError, RagError, RateLimitedError
-from rag.followup import rewrite_followup
-from rag.live import LiveEngine
-from rag.scope import Scope
+from rag.text.followup import rewrite_followup
 from ui.limits import RateLimiter
 from ui.render import (
     CSS,
@@ -71,7 +71,7 @@ class ChatService:
         self.generator_error: str | None = None
         if settings.llm != "extractive":
             try:
-                from rag.llm import make_generator
+                from rag.answer.llm import make_generator
 
                 self.generator = make_generator(settings)
             except RagError as err:
@@ -97,7 +97,7 @@ class ChatService:
         """Yield ("delta", text) while a model streams, then ("answer", Answer, asked_as).
 
         ``key``: whose rate limit this turn counts against (default: the session);
-        ``scope``: only some articles (rag/scope.py)."""
+        ``scope``: only some articles (rag/answer/scope.py)."""
         wait = self.limiter.allow(key or session.id)
         if wait is not None:  # checked first: a refused question costs no retrieval, no model
             raise RateLimitedError(
@@ -145,7 +145,7 @@ def add_articles(settings: Settings, paths: list[str], progress: Any = None) -> 
     import re
     import shutil
 
-    from rag.indexing import build_index
+    from rag.ingest.build import build_index
 
     added: list[str] = []
     refused: list[str] = []
@@ -414,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             index_dir=args.index,
             **backend_overrides(args),
         )
-        from rag.ask import open_engine
+        from rag.cli.ask import open_engine
 
         open_engine(settings)  # builds the index on first run
         app = build_app(settings)

@@ -9,7 +9,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from rag.cite import MARKER, Answer, Citation
+from rag.answer.cite import MARKER, Answer, Citation
 
 CSS = """
 .refusal { border-left: 4px solid #b45309; background: #fffbeb; padding: 8px 12px; }
@@ -141,7 +141,7 @@ def evidence_html(answer: Answer, documents: dict[str, dict[str, Any]]) -> str:
 
 
 def _also(passage: dict[str, Any]) -> str:
-    """Other articles' passages saying the same thing (rag/stories.py)."""
+    """Other articles' passages saying the same thing (rag/index/stories.py)."""
     twins = passage.get("also") or []
     if not twins:
         return ""

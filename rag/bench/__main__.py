@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.cli_common import add_location_flags, run
+from rag.cli.common import add_location_flags, run
 
 PROG = "python -m rag.bench"
 SECTIONS = ("quality", "lee", "ingest", "scale", "speed")
@@ -118,7 +118,7 @@ def _run(
                 bbc_settings.seeds_dir, work / "bbc", bbc_settings
             )
         else:
-            from rag.indexing import build_index
+            from rag.ingest.build import build_index
 
             build_index(bbc_settings)
         checkpoint(out)
@@ -134,8 +134,8 @@ def _run(
         out["lee"] = quality.lee_correlation(corpora.lee_corpus(), shared_minilm().encode)
         checkpoint(out)
     if "scale" in sections and bbc_settings is not None:
-        from rag import store
         from rag.embed import shared_minilm
+        from rag.index import store
 
         base = store.open_current(bbc_settings.index_dir)
         chunks, vectors = scale.base_records(base)

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from rag.answer.retrieve import Mode, Retriever
 from rag.bench.corpora import BBCArticle, LeeCorpus
 from rag.config import Settings
-from rag.retrieve import Mode, Retriever
 
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 DOCS = 10  # article ranks scored (nDCG@10, hit@10)
@@ -99,8 +99,8 @@ def bbc_quality(
 
 
 def open_retriever(settings: Settings) -> Retriever:
-    from rag import store
     from rag.embed import shared_minilm
+    from rag.index import store
 
     generation = store.open_current(settings.index_dir)
     return Retriever(generation, shared_minilm(settings.embed_batch_size))

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from rag import store
+from rag.answer.retrieve import Retriever
 from rag.config import Settings
 from rag.embed import MiniLM
-from rag.nodes import chunk_to_node, node_to_chunk
-from rag.retrieve import Retriever
+from rag.index import store
+from rag.index.nodes import chunk_to_node, node_to_chunk
 
 NOISE = 0.02
 

@@ -39,9 +39,9 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def speed(settings: Settings, gold_path: Path, runs: int) -> dict[str, Any]:
     """Cold ask vs bare import, in-process answers, and ingest of the seeds."""
-    from rag.engine import Engine
-    from rag.eval import load_gold
-    from rag.indexing import build_index
+    from rag.answer.engine import Engine
+    from rag.cli.eval import load_gold
+    from rag.ingest.build import build_index
 
     env = dict(os.environ)
     result: dict[str, Any] = {}
@@ -141,7 +141,7 @@ def ingest_throughput(seeds: Path, work: Path, settings: Settings) -> dict[str, 
     embedder on the very chunks it stored: the physical limit on this machine."""
     import json
 
-    from rag import store
+    from rag.index import store
 
     index = work / "index"
     wall, report, ingest_usage = _child(

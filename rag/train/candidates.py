@@ -3,7 +3,7 @@
 A part's folder (rag/train/data.py) is ingested into its own index, each question
 retrieved by the engine, and every sentence of the retrieved passages (with the
 sentence before it where it points back) scored by the cheap signals of
-rag/extractive.py. Each candidate is labelled: it answers when the question is
+rag/answer/extractive.py. Each candidate is labelled: it answers when the question is
 answerable, the sentence is in a gold article and it holds a gold string.
 """
 
@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rag.answer.engine import Engine
 from rag.config import load_settings
 from rag.embed import MiniLM
-from rag.engine import Engine
-from rag.indexing import build_index
+from rag.ingest.build import build_index
 
 
 def open_part(folder: Path, index: Path) -> Engine:

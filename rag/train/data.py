@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.text import sentence_spans
+from rag.text.spans import sentence_spans
 
 SEED = 20261202
 SQUAD_PARTS = {"train": 10, "calibration": 2, "test": 4}  # titles per part

@@ -27,7 +27,7 @@ BATCH_SIZE = 32
 LEARNING_RATE = 4e-5
 #: answer only where, on the calibration parts, at least this share of answers is right
 TARGET_PRECISION = 0.8
-PRESELECT = 16  # candidates the reader reads per question (rag/extractive.py)
+PRESELECT = 16  # candidates the reader reads per question (rag/answer/extractive.py)
 
 
 def log(message: str) -> None:

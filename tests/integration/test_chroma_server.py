@@ -152,7 +152,7 @@ def test_two_replicas_share_one_server_through_updates_and_a_restart(
 def test_a_second_ingest_is_refused_while_one_holds_the_lease(
     server: ChromaServer, tmp_path: Path
 ) -> None:
-    from rag import remote
+    from rag.index import remote
 
     env = {"RAG_CHROMA_URL": server.url}
     lease = remote.Lease(server.url)  # an ingest "running" in this process
@@ -170,7 +170,7 @@ def test_a_second_ingest_is_refused_while_one_holds_the_lease(
 def test_a_lease_left_by_a_killed_ingest_on_this_machine_is_taken_over(
     server: ChromaServer,
 ) -> None:
-    from rag import remote
+    from rag.index import remote
 
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], text=True, capture_output=True

@@ -4,9 +4,9 @@ embedding every sentence, for a fraction of the model time."""
 
 from __future__ import annotations
 
+from rag.answer.engine import Engine
+from rag.cli.eval import load_gold
 from rag.config import Settings
-from rag.engine import Engine
-from rag.eval import load_gold
 from tests.conftest import ROOT
 
 

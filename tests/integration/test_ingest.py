@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from rag import store
+from rag.answer.engine import Engine
 from rag.config import Settings
 from rag.embed import MAX_TOKENS, MiniLM
-from rag.engine import Engine
 from rag.errors import IndexIncompatibleError, IndexLockedError, NoArticlesError
-from rag.indexing import build_index
+from rag.index import store
+from rag.ingest.build import build_index
 
 
 def settings(seeds: Path, index: Path, **extra) -> Settings:
@@ -69,7 +69,7 @@ def test_boilerplate_is_never_indexed(built_index) -> None:
 
 
 def test_unanswerable_questions_get_the_fixed_refusal(built_index) -> None:
-    from rag.cite import REFUSAL
+    from rag.answer.cite import REFUSAL
 
     engine = Engine(settings(*built_index))
     for question in ("What is the capital of Peru?", "How many employees does Mistral have?"):
@@ -285,7 +285,7 @@ def test_the_passage_an_answer_quotes_is_listed_first(built_index) -> None:
 def test_a_question_in_flight_finishes_on_the_generation_it_started_on(
     seeds_copy: Path, tmp_path: Path
 ) -> None:
-    from rag.live import LiveEngine
+    from rag.answer.live import LiveEngine
 
     index = tmp_path / "index"
     build_index(settings(seeds_copy, index))
@@ -329,7 +329,7 @@ def test_a_corrupt_new_generation_is_never_published(
 
     index_copy, before = _published_copy_and_a_new_article(built_index, seeds_copy, tmp_path)
 
-    from rag import verify
+    from rag.ingest import verify
 
     real = verify.in_subprocess
 
@@ -347,7 +347,7 @@ def test_a_corrupt_new_generation_is_never_published(
 
 
 def test_the_check_passes_a_sound_generation_in_a_child_process(built_index) -> None:
-    from rag import verify
+    from rag.ingest import verify
 
     _, index = built_index
     generation = store.open_current(index)
@@ -360,7 +360,7 @@ def test_the_check_accepts_records_with_equal_vectors(built_index, tmp_path: Pat
     import json
     import shutil
 
-    from rag import verify
+    from rag.ingest import verify
 
     _, index = built_index
     generation = tmp_path / "g"
@@ -391,7 +391,7 @@ def test_sidecars_built_from_memory_match_those_rebuilt_from_chroma(
 
     import numpy as np
 
-    from rag.indexing import write_search_sidecars
+    from rag.ingest.build import write_search_sidecars
 
     _, index = built_index
     index_copy = tmp_path / "index"
@@ -418,7 +418,7 @@ def test_sidecars_built_from_memory_match_those_rebuilt_from_chroma(
 def test_a_child_process_stores_the_same_index_as_a_thread(
     built_index, seeds_copy: Path, tmp_path: Path
 ) -> None:
-    """Large ingests store from a child process (rag/writer.py); its generation holds
+    """Large ingests store from a child process (rag/ingest/writer.py); its generation holds
     exactly the records, vectors and texts the in-process writer stores."""
     import numpy as np
 
@@ -446,8 +446,8 @@ def test_a_child_process_stores_the_same_index_as_a_thread(
 def test_a_failed_store_is_an_error_and_publishes_nothing(
     built_index, seeds_copy: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    from rag import writer
     from rag.errors import IndexWriteError
+    from rag.ingest import writer
 
     index_copy, before = _published_copy_and_a_new_article(built_index, seeds_copy, tmp_path)
     # The child process is told to store into a folder it cannot create.

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.cite import REFUSAL, Answer, markers_in
+from rag.answer.cite import REFUSAL, Answer, markers_in
+from rag.answer.engine import Conversation, Engine
+from rag.answer.llm import LocalServer, make_generator
 from rag.config import Settings
-from rag.engine import Conversation, Engine
-from rag.llm import LocalServer, make_generator
 from tests.conftest import run_rag
 
 pytestmark = pytest.mark.llm

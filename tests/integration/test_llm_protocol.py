@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from rag.answer.engine import Engine
+from rag.answer.llm import make_generator
 from rag.config import Settings
-from rag.engine import Engine
 from rag.errors import LLMResponseError, LLMTimeoutError, LLMUnavailableError
-from rag.llm import make_generator
 from tests.conftest import run_rag
 from tests.fakes import FakeChatServer, Step
 
@@ -104,8 +104,8 @@ def test_a_stream_cut_mid_answer_keeps_the_part_that_arrived(engine: Engine) -> 
 
 
 def test_streaming_yields_text_then_the_checked_answer(engine: Engine) -> None:
-    from rag.cite import Answer
-    from rag.engine import Conversation
+    from rag.answer.cite import Answer
+    from rag.answer.engine import Conversation
 
     reply = "Arthur Mensch is the co-founder and CEO of Mistral [1]."
     with FakeChatServer([Step(reply=reply)]) as server:

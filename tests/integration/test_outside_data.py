@@ -13,7 +13,7 @@ from rag.bench.corpora import bbc_articles, lee_corpus
 from rag.bench.quality import bbc_quality, lee_correlation, open_retriever, write_bbc_seeds
 from rag.config import Settings
 from rag.embed import shared_minilm
-from rag.indexing import build_index
+from rag.ingest.build import build_index
 
 pytestmark = pytest.mark.slow
 

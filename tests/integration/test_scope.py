@@ -1,4 +1,4 @@
-"""Limiting a question to some articles (rag/scope.py), on dated fixtures of our own:
+"""Limiting a question to some articles (rag/answer/scope.py), on dated fixtures of our own:
 the seeds carry no dates. Both retrievers and the lead ranking must honour the scope."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.engine import Engine
+from rag.answer.scope import Scope, parse_date
 from rag.config import Settings
-from rag.engine import Engine
 from rag.errors import ConfigError
-from rag.indexing import build_index
-from rag.scope import Scope, parse_date
+from rag.ingest.build import build_index
 from tests.conftest import SEEDS, run_rag
 
 EARLY = """---
@@ -139,7 +139,7 @@ def test_dates_in_the_spellings_articles_use(text: str, expected) -> None:
     assert parse_date(text) == expected
 
 
-# -- same story, agreement and disagreement (rag/agree.py) ----------------------------
+# -- same story, agreement and disagreement (rag/text/agree.py) ----------------------------
 
 
 def test_two_outlets_giving_other_figures_are_both_cited_oldest_first(dated) -> None:
@@ -154,7 +154,7 @@ def test_two_outlets_giving_other_figures_are_both_cited_oldest_first(dated) -> 
 
 
 def test_the_seeds_agree_and_are_never_called_a_conflict(built_index) -> None:
-    from rag.eval import load_gold
+    from rag.cli.eval import load_gold
     from tests.conftest import ROOT
 
     seeds, index = built_index

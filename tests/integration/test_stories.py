@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.engine import Engine
 from rag.config import Settings
-from rag.engine import Engine
-from rag.indexing import build_index
+from rag.ingest.build import build_index
 from tests.conftest import SEEDS, run_rag
 
 MISTRAL = ["000_1e069c046a7fec7f.txt", "001_897f894024ca4c72.txt"]
@@ -32,8 +32,8 @@ def test_the_seeds_two_retold_stories_are_grouped_and_nothing_else(built_index) 
 
 
 def test_a_passage_another_article_repeats_takes_no_place_of_its_own(built_index) -> None:
-    from rag.eval import load_gold
-    from rag.question import clauses
+    from rag.cli.eval import load_gold
+    from rag.text.question import clauses
     from tests.conftest import ROOT
 
     seeds, index = built_index

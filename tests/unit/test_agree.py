@@ -1,8 +1,8 @@
-"""Same thing or not, agree or differ (rag/agree.py): pure text."""
+"""Same thing or not, agree or differ (rag/text/agree.py): pure text."""
 
 import pytest
 
-from rag.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
+from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
 
 MISTRAL_EQUITY = "Microsoft has made a small investment but holds no equity in Mistral."
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from rag.eval import Gold, format_sets, set_metrics
-from rag.evalsets import discover
+from rag.cli.eval import Gold, format_sets, set_metrics
+from rag.cli.evalsets import discover
 
 
 def _folder(path: Path) -> Path:

@@ -1,7 +1,7 @@
 import pytest
 
-from rag.extractive import has_type, quote_halves, refers_back, role_of_another
-from rag.question import (
+from rag.answer.extractive import has_type, quote_halves, refers_back, role_of_another
+from rag.text.question import (
     answer_type,
     asked_titles,
     clauses,
@@ -89,7 +89,7 @@ def test_light_verbs_and_hedges_are_not_key_terms() -> None:
 
 
 def test_a_which_question_names_its_category() -> None:
-    from rag.question import category_words
+    from rag.text.question import category_words
 
     assert category_words("Which news agency said the deal could help?") == {"news", "agency"}
     assert category_words("And which company is the cloud provider?") == {"company"}

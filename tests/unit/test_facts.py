@@ -1,8 +1,8 @@
-"""Number, money, date and quote normalisation (rag/facts.py): pure text, no model."""
+"""Number, money, date and quote normalisation (rag/text/facts.py): pure text, no model."""
 
 import pytest
 
-from rag.facts import extract, missing
+from rag.text.facts import extract, missing
 
 
 def values(text: str) -> list[tuple[str, float | str, str | None]]:

@@ -1,4 +1,4 @@
-from rag.followup import rewrite_followup
+from rag.text.followup import rewrite_followup
 
 
 def test_person_pronoun_takes_a_name_from_the_previous_answer() -> None:

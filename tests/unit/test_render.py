@@ -1,4 +1,4 @@
-from rag.cite import Answer, Citation
+from rag.answer.cite import Answer, Citation
 from ui.render import chat_markdown, evidence_html, export_markdown, source_page
 
 
@@ -64,7 +64,7 @@ def test_export_lists_sources_with_lines_and_quotes() -> None:
 
 
 def test_a_sentence_its_source_does_not_support_is_marked_with_the_reason() -> None:
-    from rag.support import annotate
+    from rag.text.support import annotate
 
     passage = "Microsoft has made a small investment but holds no equity in Mistral."
     given = Answer(

@@ -1,10 +1,10 @@
-"""Same-story grouping and passage links (rag/stories.py), and diversified retrieval."""
+"""Same-story grouping and passage links (rag/index/stories.py), and diversified retrieval."""
 
 from __future__ import annotations
 
-from rag.documents import Chunk
-from rag.retrieve import MAX_ALSO, diversify
-from rag.stories import Stories, group
+from rag.answer.retrieve import MAX_ALSO, diversify
+from rag.index.stories import Stories, group
+from rag.model import Chunk
 
 
 def article(source: str, sentences: list[str], per_chunk: int = 2) -> list[Chunk]:
@@ -91,7 +91,7 @@ def test_three_retellings_join_one_story() -> None:
 
 
 def test_the_groups_survive_the_sidecar_round_trip(tmp_path) -> None:
-    from rag import stories as module
+    from rag.index import stories as module
 
     built = group(article("harbour.txt", HARBOUR) + article("valley.txt", VALLEY))
     module.write(tmp_path, built)

@@ -1,4 +1,4 @@
-"""Per-sentence support (rag/support.py), gated on eval/support_pairs.jsonl.
+"""Per-sentence support (rag/text/support.py), gated on eval/support_pairs.jsonl.
 
 The thresholds were set on the odd-numbered pairs; the even-numbered ones are the
 held-out check. Figures are in docs/BENCHMARKS.md."""
@@ -8,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.cite import Answer, Citation
-from rag.support import PARTLY, SUPPORTED, UNSUPPORTED, SupportChecker, annotate, answer_sentences
+from rag.answer.cite import Answer, Citation
+from rag.text.support import (
+    PARTLY,
+    SUPPORTED,
+    UNSUPPORTED,
+    SupportChecker,
+    annotate,
+    answer_sentences,
+)
 
 PAIRS = [
     json.loads(line)

@@ -11,9 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag import store
-from rag.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
-from rag.cite import (
+from rag.answer.cite import (
     REFUSAL,
     Answer,
     Citation,
@@ -22,15 +20,17 @@ from rag.cite import (
     span_citation,
     text_citation,
 )
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.retrieve import Mode, Passage, Retrieval, Retriever
+from rag.answer.scope import Scope
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
-from rag.extractive import ExtractiveAnswerer
-from rag.question import clauses
-from rag.retrieve import Mode, Passage, Retrieval, Retriever
-from rag.scope import Scope
-from rag.support import UNSUPPORTED, annotate, checker
-from rag.text import sentence_spans
+from rag.index import store
+from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
+from rag.text.question import clauses
+from rag.text.spans import sentence_spans
+from rag.text.support import UNSUPPORTED, annotate, checker
 
 MAX_QUESTION_CHARS = 2000
 
@@ -150,7 +150,7 @@ class Engine:
         retrieval: Retrieval | None = None,
     ) -> Answer:
         """Answer from the articles. ``generator`` None means the extractive backend;
-        ``scope`` limits it to some articles (rag/scope.py); ``retrieval``: passages the
+        ``scope`` limits it to some articles (rag/answer/scope.py); ``retrieval``: passages the
         caller already retrieved for this question (then k, mode and scope are unused)."""
         started = time.perf_counter()
         if retrieval is None:
@@ -206,7 +206,7 @@ class Engine:
         conversation: Conversation,
         allowed: frozenset[str] | None,
     ) -> list[tuple[str, Citation]]:
-        """Sentences of other articles matched to this one at ingest (rag/stories.py),
+        """Sentences of other articles matched to this one at ingest (rag/index/stories.py),
         retrieved or not: "reported by 2 articles" needs no second lucky retrieval.
         ``allowed``: a scope's articles; no partner comes from outside it."""
         source, start, end = _absolute(sentence)
@@ -310,7 +310,7 @@ MAX_RELATED = 2  # other articles' sentences joined to one answer sentence
 
 
 def _related(sentence: Any, scored: list[Any], quoted: set[Any]) -> list[tuple[str, Any]]:
-    """Sentences of other articles that report the same thing (rag/agree.py)."""
+    """Sentences of other articles that report the same thing (rag/text/agree.py)."""
     found: list[tuple[str, Any]] = []
     sources = {sentence.passage.chunk.source}
     for other in scored:
@@ -337,7 +337,7 @@ def _side(citation: Citation) -> dict[str, Any]:
 
 def _dated(citations: list[Citation]) -> list[Citation]:
     """Oldest first where dated; undated ones keep their order, after the dated."""
-    from rag.scope import parse_date
+    from rag.answer.scope import parse_date
 
     def key(c: Citation) -> tuple[int, str]:
         when = parse_date(c.published)
@@ -376,7 +376,7 @@ def document_id(sha256: str) -> str:
 
 
 def _backs(quote: str, other: str) -> bool:
-    """Does another article's sentence back this quote (rag/support.py)?"""
+    """Does another article's sentence back this quote (rag/text/support.py)?"""
     return checker().judge(quote, [other]).label != UNSUPPORTED
 
 

@@ -16,8 +16,8 @@ import secrets
 import shutil
 from pathlib import Path
 
-from rag import remote, store
 from rag.errors import IndexNotFoundError
+from rag.index import remote, store
 
 KEEP = 2  # local copies kept: the current one and the one in-flight questions may use
 PARTS = ("bm25", f"{store.LEADS}.npy", f"{store.LEADS}.json", "documents.jsonl", store.MANIFEST)
@@ -47,7 +47,7 @@ def complete(path: Path) -> bool:
 
 def copy_generation(index_dir: Path, url: str, name: str, manifest: dict) -> Path:
     """Rebuild BM25, leads and articles of generation ``name`` from the server."""
-    from rag.indexing import write_documents, write_search_sidecars
+    from rag.ingest.build import write_documents, write_search_sidecars
 
     final = index_dir / name
     scratch = index_dir / f"{name}.copy-{secrets.token_hex(3)}"

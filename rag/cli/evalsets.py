@@ -72,7 +72,7 @@ def _answer(row: dict[str, Any]) -> Any:
 
 def run_folder(folder: Folder, index: Path) -> list[Any]:
     """Ingest, then ask every gold question through one ``rag.ask --json`` process."""
-    from rag.eval import load_gold
+    from rag.cli.eval import load_gold
 
     gold = load_gold(folder.gold)
     base = [sys.executable, "-m"]

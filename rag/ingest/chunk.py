@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.documents import Chunk, Document
 from rag.embed import MAX_TOKENS
-from rag.text import LineIndex, sentence_spans
+from rag.model import Chunk, Document
+from rag.text.spans import LineIndex, sentence_spans
 
 CHUNKER_VERSION = "chunk-2"  # 2: chunk ids include the file name
 CONTENT_LABELS = {"title", "body", "aside"}

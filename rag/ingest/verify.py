@@ -26,7 +26,7 @@ def check(path: Path, chroma_url: str | None = None) -> dict[str, int]:
     """Raise IndexVerifyError unless the generation at ``path`` is sound."""
     import numpy as np
 
-    from rag import store
+    from rag.index import store
 
     try:
         manifest = store.read_manifest(path)

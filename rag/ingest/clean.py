@@ -145,7 +145,7 @@ def is_prose(line: str) -> bool:
 
 
 def _iso_day(text: str) -> str | None:
-    from rag.scope import parse_date
+    from rag.answer.scope import parse_date
 
     day = parse_date(text)
     return day.isoformat() if day else None

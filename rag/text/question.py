@@ -1,14 +1,14 @@
 """What a question asks: its key terms, names, answer type, parts and titles.
 
 Pure functions on the question's text (and, for titles and roles, on a sentence's),
-used by the extractive answerer (rag/extractive.py) and the support check. No I/O.
+used by the extractive answerer (rag/answer/extractive.py) and the support check. No I/O.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.text import LEADS, canonical, words
+from rag.text.spans import LEADS, canonical, words
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before

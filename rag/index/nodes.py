@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rag.clean import ArticleMeta
-from rag.documents import Chunk
+from rag.ingest.clean import ArticleMeta
+from rag.model import Chunk
 
 _META_KEYS = ("title", "outlet", "byline", "published")
 

@@ -15,7 +15,7 @@ passages that look similar. So a sentence may answer only if
 
 A compound question is answered part by part; a sentence that points back
 ("…already doing this.") is also read with the one before it. What the
-question asks is read by rag/question.py. The thresholds are calibrated on
+question asks is read by rag/text/question.py. The thresholds are calibrated on
 half of eval/gold.jsonl (docs/BENCHMARKS.md).
 """
 
@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.question import (
+from rag.answer.retrieve import Passage
+from rag.text.question import (
     answer_type,
     asked_roles,
     asked_titles,
@@ -42,8 +43,7 @@ from rag.question import (
     title_of,
     titles,
 )
-from rag.retrieve import Passage
-from rag.text import ALTERNATIVES, canonical, words
+from rag.text.spans import ALTERNATIVES, canonical, words
 
 # Calibrated on the calibration half of eval/gold.jsonl (python -m rag.eval --calibrate).
 MIN_COVERAGE = 0.5

@@ -7,11 +7,11 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from rag.cli_common import add_location_flags, progress_bar, run
+from rag.cli.common import add_location_flags, progress_bar, run
 from rag.config import load_settings
 
 if TYPE_CHECKING:
-    from rag.indexing import IngestReport
+    from rag.ingest.build import IngestReport
 
 PROG = "python -m rag.ingest"
 
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from rag.indexing import build_index
+        from rag.ingest.build import build_index
 
         settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
         from rag.embed import MiniLM
@@ -56,6 +56,3 @@ def describe(report: IngestReport) -> str:
         head = f"index up to date: {report.files_indexed} files, {report.chunks} passages"
     return "\n".join([head] + [f"  skipped {s}: {why}" for s, why in report.skipped])
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,7 +11,7 @@ engineers for its Leeds plant this spring". Then:
 - ``detail``   one gives a figure and the other says it is not known ("not disclosed",
                "unconfirmed"): a difference in detail, shown as such, not as a conflict.
 
-Within one story (rag/stories.py) a looser rule holds too: two sentences that each say
+Within one story (rag/index/stories.py) a looser rule holds too: two sentences that each say
 a figure is not known, one of them giving an estimate ("around the $10billion mark … the
 exact figure remains unconfirmed" / "the exact amount of which has not been disclosed"),
 differ in detail even when they share few words (``estimate_vs_unknown``).
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 
-from rag import facts
-from rag.support import checker
+from rag.text import facts
+from rag.text.support import checker
 
 SAME, DIFFERS, DETAIL = "same", "differs", "detail"
 OVERLAP = 0.6  # share of each sentence's content words the other must hold

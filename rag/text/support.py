@@ -4,7 +4,7 @@ Embedding similarity alone calls "holds shares" and "holds no equity" close and 
 swapped figure, so each sentence is judged by rules that can be read and tested:
 
 1. no citation                                  → unsupported
-2. a number, amount, date or quoted phrase that is not in the cited text (rag/facts.py)
+2. a number, amount, date or quoted phrase that is not in the cited text (rag/text/facts.py)
                                                 → unsupported
 3. negation: a clause of the sentence and the passage clause it matches best disagree in
    polarity ("holds equity" / "holds no equity", "confirmed" / "unconfirmed")
@@ -28,12 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from rag import facts
-from rag.question import STOPWORDS, entities
-from rag.text import canonical, sentence_spans, words
+from rag.text import facts
+from rag.text.question import STOPWORDS, entities
+from rag.text.spans import canonical, sentence_spans, words
 
 if TYPE_CHECKING:
-    from rag.cite import Answer
+    from rag.answer.cite import Answer
 
 SUPPORTED, PARTLY, UNSUPPORTED = "supported", "partly", "unsupported"
 HIGH = 0.8  # score at or above: supported
@@ -245,7 +245,7 @@ def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
     the sentences that cite it (citation precision)."""
     from dataclasses import replace
 
-    from rag.cite import MARKER, markers_in
+    from rag.answer.cite import MARKER, markers_in
 
     if answer.refused:
         answer.sentences = []

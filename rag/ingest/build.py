@@ -16,10 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag import remote, store, stories, verify, writer
-from rag.chunk import chunk_document
 from rag.config import Settings
-from rag.documents import Chunk, Document
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import (
     IndexIncompatibleError,
@@ -28,8 +25,12 @@ from rag.errors import (
     IndexWriteError,
     NoArticlesError,
 )
-from rag.loaders import SkipFile, discover, read_document
-from rag.nodes import chunk_to_node
+from rag.index import remote, store, stories
+from rag.index.nodes import chunk_to_node
+from rag.ingest import verify, writer
+from rag.ingest.chunk import chunk_document
+from rag.ingest.loaders import SkipFile, discover, read_document
+from rag.model import Chunk, Document
 
 #: progress(done, total, stage) — the CLI draws a bar on stderr with it
 Progress = Callable[[int, int, str], None]
@@ -197,7 +198,7 @@ def _embed_and_store(
 
     # Embed across files, shortest first: batches of like lengths carry little padding
     # (the bare embedder's best case), and small files do not each pay a short batch.
-    # Each slice goes to the writer as soon as it is embedded (rag/writer.py).
+    # Each slice goes to the writer as soon as it is embedded (rag/ingest/writer.py).
     pending = sorted(
         (chunk for _, chunks in to_embed for chunk in chunks),
         key=lambda chunk: len(chunk.embed_text),
@@ -263,7 +264,7 @@ def records_to_chunks(records: dict[str, Any]) -> list[Chunk]:
     """Chunks from stored Chroma records (ids, documents, metadatas)."""
     from llama_index.core.schema import TextNode
 
-    from rag.nodes import node_to_chunk
+    from rag.index.nodes import node_to_chunk
 
     return [
         node_to_chunk(TextNode(id_=node_id, text=text, metadata=dict(metadata)))
@@ -291,7 +292,7 @@ def write_sidecars_from(
 
     nodes = [chunk_to_node(chunk, embed_title) for chunk in chunks]
     nodes.sort(key=lambda n: (n.metadata["source"], n.metadata["char_start"]))
-    # similarity_top_k is set per query (rag/retrieve.py); this is only its start value.
+    # similarity_top_k is set per query (rag/answer/retrieve.py); this is only its start value.
     bm25 = BM25Retriever.from_defaults(
         nodes=nodes, similarity_top_k=min(20, len(nodes)), language="english"
     )

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rag import store, stories
-from rag.documents import Chunk
 from rag.embed import MiniLM, as_llama_embedding
-from rag.nodes import node_to_chunk
-from rag.text import expand_query
+from rag.index import store, stories
+from rag.index.nodes import node_to_chunk
+from rag.model import Chunk
+from rag.text.spans import expand_query
 
 Mode = Literal["hybrid", "dense", "bm25"]
 
@@ -23,9 +23,9 @@ class Passage:
     dense: float | None  # cosine similarity, when the dense retriever found it
     bm25: float | None  # BM25 score, when BM25 found it
     fused: float  # reciprocal-rank fusion score (the ranking used)
-    #: passages of other articles saying the same thing, kept out of the k (rag/stories.py)
+    #: passages of other articles saying the same thing, kept out of the k (rag/index/stories.py)
     also: tuple[Passage, ...] = ()
-    story: int | None = None  # the article's story id from ingest (rag/stories.py)
+    story: int | None = None  # the article's story id from ingest (rag/index/stories.py)
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # e.g. what a scope left out
     sources: frozenset[str] | None = None  # the articles a scope allowed (None: all)
-    #: a compound question's parts (rag/question.py ``clauses``) → their query vectors
+    #: a compound question's parts (rag/text/question.py ``clauses``) → their query vectors
     parts: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,7 +92,7 @@ class Retriever:
         url = self.generation.chroma_url
         if url is None:
             return pending.result()
-        from rag import remote
+        from rag.index import remote
 
         try:
             return pending.result()
@@ -159,11 +159,11 @@ class Retriever:
         first chunk (the news lead) is to the question, joins the fusion; each candidate
         passage gets its article's share. docs/BENCHMARKS.md has what it does.
 
-        ``sources``: only passages of these articles (rag/scope.py), applied to all
+        ``sources``: only passages of these articles (rag/answer/scope.py), applied to all
         three rankings, so fusion cannot bring an excluded article back.
 
         ``diverse``: a passage that repeats a fact of a better-ranked passage of another
-        article (rag/stories.py) does not take one of the ``k`` places; it is kept in that
+        article (rag/index/stories.py) does not take one of the ``k`` places; it is kept in that
         passage's ``also``."""
         from llama_index.core.schema import QueryBundle
 

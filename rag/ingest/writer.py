@@ -37,8 +37,8 @@ Message = tuple[str, Any]
 
 def store_all(collection: Any, embed_title: bool, messages: Iterator[Message]) -> int:
     """Store every message's passages in ``collection``; returns the count."""
-    from rag import store
-    from rag.nodes import chunk_to_node
+    from rag.index import store
+    from rag.index.nodes import chunk_to_node
 
     vectors = store.vector_store(collection)
     nodes: list[Any] = []
@@ -119,7 +119,7 @@ class ThreadWriter(Writer):
         # fails half-way (KeyError: 'llama_index.core.indices').
         import llama_index.vector_stores.chroma  # noqa: F401
 
-        import rag.nodes  # noqa: F401
+        import rag.index.nodes  # noqa: F401
 
         self._open, self._embed_title, self._count = open_collection, embed_title, 0
         self._worker.start()
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m rag.writer GENERATION_DIR EMBED_TITLE(0|1)", file=sys.stderr)
         return 2
     _die_with_parent()
-    from rag import store
+    from rag.index import store
 
     collection = store.open_collection(Path(args[0]), create=True)
     count = store_all(collection, args[1] == "1", _read(sys.stdin.buffer))

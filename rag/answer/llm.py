@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.cite import Answer, finish_generated
+from rag.answer.cite import Answer, finish_generated
+from rag.answer.prompts import SYSTEM, render_user
+from rag.answer.retrieve import Passage
 from rag.config import Settings
 from rag.errors import (
     ConfigError,
@@ -27,8 +29,6 @@ from rag.errors import (
     LLMTimeoutError,
     LLMUnavailableError,
 )
-from rag.prompts import SYSTEM, render_user
-from rag.retrieve import Passage
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from rag.documents import Chunk
-from rag.text import LineIndex
+from rag.model import Chunk
+from rag.text.spans import LineIndex
 
 SCHEMA_VERSION = 1
 #: The one sentence every backend gives when the articles do not answer.
@@ -61,7 +61,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     model: str | None = None  # the generative model that answered, if any
-    # per sentence: text (with its markers), label, score, citations, flags (rag/support.py)
+    # per sentence: text (with its markers), label, score, citations, flags (rag/text/support.py)
     sentences: list[dict[str, object]] = field(default_factory=list)
     # other articles reporting the same thing: kind same / differs / detail, with sides
     relations: list[dict[str, object]] = field(default_factory=list)
@@ -108,7 +108,7 @@ def text_citation(
     source: str, text: str, start: int, end: int, n: int, meta: dict[str, Any]
 ) -> Citation:
     """A citation for ``text[start:end]`` of a whole article that was not retrieved
-    (a sentence another article's quote was matched to at ingest, rag/stories.py)."""
+    (a sentence another article's quote was matched to at ingest, rag/index/stories.py)."""
     index = LineIndex(text)
     return Citation(
         n=n,
@@ -170,8 +170,8 @@ def passage_dict(passage: Any) -> dict[str, object]:
         "text": chunk.text,
         "title": chunk.meta.title,
         "scores": scores_of(passage),
-        "story": getattr(passage, "story", None),  # grouped at ingest (rag/stories.py)
-        # the same fact in other articles (rag/stories.py), not given a place of its own
+        "story": getattr(passage, "story", None),  # grouped at ingest (rag/index/stories.py)
+        # the same fact in other articles (rag/index/stories.py), not given a place of its own
         "also": [
             {
                 "source": twin.chunk.source,
@@ -209,7 +209,7 @@ def finish_generated(
     ``notices``). Each cited number becomes a citation narrowed to the sentence of
     its passage that shares most words with the sentences citing it.
     """
-    from rag.text import sentence_spans, words
+    from rag.text.spans import sentence_spans, words
 
     notices = list(notices or [])
     passages = [passage_dict(p) for p in sources.values()]
@@ -244,7 +244,7 @@ def finish_generated(
             key=lambda span: len(asked & set(words(chunk.text[span[0] : span[1]]))),
         )
         citations.append(span_citation(chunk, best[0], best[1], n, scores_of(passage)))
-    from rag.support import annotate
+    from rag.text.support import annotate
 
     answer = Answer(
         question,

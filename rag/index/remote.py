@@ -177,7 +177,7 @@ def put_documents(url: str, generation: str, rows: list[dict[str, Any]]) -> None
 
 
 def get_documents(url: str, generation: str) -> list[dict[str, Any]]:
-    from rag.store import all_records
+    from rag.index.store import all_records
 
     def get(c: Any) -> list[dict[str, Any]]:
         docs = c.get_collection(docs_name(generation), embedding_function=None)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import threading
 import time
 
-from rag import store
+from rag.answer.engine import Engine
 from rag.config import Settings
-from rag.engine import Engine
+from rag.index import store
 
 
 class LiveEngine:

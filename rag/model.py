@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rag.clean import ArticleMeta
+from rag.ingest.clean import ArticleMeta
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ Two Chroma writers at once silently corrupt stored embeddings, so every write
 happens under the lock, and readers only ever open a published generation.
 
 With ``chroma_url`` (RAG_CHROMA_URL) the vectors, the articles and the CURRENT pointer
-live on a Chroma server (rag/remote.py); ``index/`` then holds only this process's
-copy of the BM25 index, leads and articles of a generation (rag/replica.py), and the
+live on a Chroma server (rag/index/remote.py); ``index/`` then holds only this process's
+copy of the BM25 index, leads and articles of a generation (rag/index/replica.py), and the
 lock is the local file lock plus a lease on the server.
 """
 
@@ -51,9 +51,9 @@ def chromadb_version() -> str:
 
 def fingerprint(shape: dict[str, object]) -> str:
     """What decides the vectors and passages: embedder files, chunking, cleaning."""
-    from rag.chunk import CHUNKER_VERSION
-    from rag.clean import CLEANER_VERSION
     from rag.embed import MODEL_ID, MODEL_SHA256, TOKENIZER_SHA256
+    from rag.ingest.chunk import CHUNKER_VERSION
+    from rag.ingest.clean import CLEANER_VERSION
 
     payload = {
         "model": MODEL_ID,
@@ -84,7 +84,7 @@ def writer_lock(index_dir: Path, chroma_url: str | None = None) -> Any:
         ) from None
     if chroma_url is None:
         return lock
-    from rag import remote
+    from rag.index import remote
 
     try:
         lease = remote.Lease(chroma_url)
@@ -124,7 +124,7 @@ class Generation:
 
 def current_name(index_dir: Path, chroma_url: str | None = None) -> str | None:
     if chroma_url:
-        from rag import remote
+        from rag.index import remote
 
         return remote.current_name(chroma_url)
     try:
@@ -151,7 +151,7 @@ def open_current(
     manifest passes False).
     """
     if chroma_url:
-        from rag import replica
+        from rag.index import replica
 
         return replica.open_current(index_dir, chroma_url, expected_fingerprint, local_copy)
     name = current_name(index_dir)
@@ -190,7 +190,7 @@ def publish(index_dir: Path, building: Path, chroma_url: str | None = None) -> P
     final = building.with_name(building.name.removesuffix(".building"))
     os.replace(building, final)
     if chroma_url:
-        from rag import remote
+        from rag.index import remote
 
         remote.publish(chroma_url, final.name, read_manifest(final))
     tmp = index_dir / f"{CURRENT}.tmp"
@@ -219,7 +219,7 @@ def clean_leftovers(index_dir: Path, keep: int = 1, chroma_url: str | None = Non
     """
     removed: list[str] = []
     if chroma_url:
-        from rag import remote
+        from rag.index import remote
 
         removed += remote.clean(chroma_url, keep)
     current = current_name(index_dir, chroma_url)
@@ -241,7 +241,7 @@ def open_collection(
     generation_path: Path, create: bool = False, chroma_url: str | None = None
 ) -> Any:
     if chroma_url:
-        from rag import remote
+        from rag.index import remote
 
         name = remote.chunks_name(generation_path.name)
         return remote.call(chroma_url, lambda client: _collection(client, name, create))
@@ -327,7 +327,7 @@ def all_records(
 # -- leads ----------------------------------------------------------------------
 # A news article puts its story in its first paragraph. The vector of each article's
 # first chunk is kept beside the collection so retrieval can ask, cheaply and in
-# memory, which articles are about the question's story (rag/retrieve.py).
+# memory, which articles are about the question's story (rag/answer/retrieve.py).
 
 
 def write_leads(

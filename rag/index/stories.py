@@ -1,7 +1,7 @@
 """Same story, same fact: grouped once per index generation, from the passages' sentences.
 
 Two sentences of different articles *say the same thing* when each holds at least 60% of
-the other's content words (rag/agree.py's rule, numbers aside, so "120 engineers" and "150
+the other's content words (rag/text/agree.py's rule, numbers aside, so "120 engineers" and "150
 engineers" still pair up and can be told apart later). From those pairs:
 
 - **facts**: the sentence pairs themselves (source, start, end on each side);
@@ -9,7 +9,7 @@ engineers" still pair up and can be told apart later). From those pairs:
   sentences, with the same figures (pairs whose figures differ are never linked: the
   other side of a conflict must stay in view). Retrieval lists a passage under a
   better-ranked one that repeats it, so the same facts do not take two of the k places
-  (rag/retrieve.py);
+  (rag/answer/retrieve.py);
 - **stories**: articles joined by at least ``STORY_FACTS`` such pairs (union-find). On the
   seeds that is exactly the two Mistral articles and the two OpenAI third-phase ones.
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.documents import Chunk
+from rag.model import Chunk
 
 STORIES = "stories.json"
 FORMAT = 1
@@ -91,10 +91,10 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
     ``terms``: text → content-word set (default: the support checker's, so "MS" and
     "Microsoft", "$13bn" and "13 billion" count as one word)."""
     # Imported here: rag.agree → rag.support → rag.retrieve → this module.
-    from rag.agree import OVERLAP, SAME, compare, estimate_vs_unknown, says_unknown
+    from rag.text.agree import OVERLAP, SAME, compare, estimate_vs_unknown, says_unknown
 
     if terms is None:
-        from rag.support import checker
+        from rag.text.support import checker
 
         terms = checker().terms
     holders: dict[Span, list[str]] = defaultdict(list)  # sentence → passages holding it
@@ -147,7 +147,7 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
         members[root(article)].append(article)
     stories = sorted(sorted(g) for g in members.values() if len(g) > 1)
     # Inside a story, an estimate and a "not disclosed" pair up though they share few
-    # words: the same unknown figure, told two ways (rag/agree.py).
+    # words: the same unknown figure, told two ways (rag/text/agree.py).
     story_of = {source: i for i, group in enumerate(stories) for source in group}
     hedged = [s for s in spans if s[0] in story_of and says_unknown(texts[s])]
     for i, a in enumerate(hedged):
