@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import ConfigError
+from rag.urls import check_server_url, parse_chroma_url
 
 Backend = Literal["extractive", "openai", "openai-compatible", "local"]
 
@@ -129,11 +130,8 @@ class Settings(BaseSettings):
     def _check_chroma_url(cls, value: str | None) -> str | None:
         if not value:
             return None
-        from rag.index.remote import parse_url
-        from rag.urls import check_server_url
-
         try:
-            parse_url(value)
+            parse_chroma_url(value)
         except ConfigError as err:
             raise ValueError(err.message) from None
         return check_server_url(value.rstrip("/"))
@@ -141,8 +139,6 @@ class Settings(BaseSettings):
     @field_validator("openai_base_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
-        from rag.urls import check_server_url
-
         return check_server_url(value) if value else None
 
     def shape(self) -> dict[str, object]:

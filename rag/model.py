@@ -1,10 +1,22 @@
-"""Values describing articles and their pieces (no I/O)."""
+"""The values the library passes around: articles, passages, citations, answers (no I/O)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from rag.ingest.clean import ArticleMeta
+SCHEMA_VERSION = 1
+#: The one sentence every backend gives when the articles do not answer.
+REFUSAL = "The articles don't say."
+
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    title: str | None = None
+    outlet: str | None = None
+    byline: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,3 +56,92 @@ class Chunk:
     content_hash: str
     file_sha256: str
     meta: ArticleMeta = field(default_factory=ArticleMeta)
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk: Chunk
+    dense: float | None  # cosine similarity, when the dense retriever found it
+    bm25: float | None  # BM25 score, when BM25 found it
+    fused: float  # reciprocal-rank fusion score (the ranking used)
+    #: passages of other articles saying the same thing, kept out of the k (rag/index/stories.py)
+    also: tuple[Passage, ...] = ()
+    story: int | None = None  # the article's story id from ingest (rag/index/stories.py)
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    query_vector: Any
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # e.g. what a scope left out
+    sources: frozenset[str] | None = None  # the articles a scope allowed (None: all)
+    #: a compound question's parts (rag/text/question.py ``clauses``) → their query vectors
+    parts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    line_start: int
+    line_end: int
+    char_start: int
+    char_end: int
+    quote: str
+    title: str | None
+    outlet: str | None
+    published: str | None
+    scores: dict[str, float | None]
+    support: dict[str, object] | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "n": self.n,
+            "source": self.source,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "quote": self.quote,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published,
+            "scores": self.scores,
+            "support": self.support,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    backend: str
+    citations: list[Citation]
+    passages: list[dict[str, object]]
+    index_fingerprint: str | None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    model: str | None = None  # the generative model that answered, if any
+    # per sentence: text (with its markers), label, score, citations, flags (rag/text/support.py)
+    sentences: list[dict[str, object]] = field(default_factory=list)
+    # other articles reporting the same thing: kind same / differs / detail, with sides
+    relations: list[dict[str, object]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "backend": self.backend,
+            "model": self.model,
+            "index_fingerprint": self.index_fingerprint,
+            "citations": [c.to_dict() for c in self.citations],
+            "sentences": self.sentences,
+            "relations": self.relations,
+            "passages": self.passages,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "notices": self.notices,
+        }

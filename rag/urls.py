@@ -16,6 +16,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from rag.errors import ConfigError
+
 METADATA_HOSTS = {
     "metadata",
     "metadata.google.internal",
@@ -71,3 +73,16 @@ def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address
         # them all as an IPv4 address; write it in dotted decimal if it is meant.
         raise UnsafeURL(f"{host} is an obscure IPv4 spelling; write the address as a.b.c.d")
     return None
+
+
+def parse_chroma_url(url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) from ``http(s)://host[:port]``; ConfigError on anything else."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"RAG_CHROMA_URL must look like http://host:8000, not {url!r}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError("RAG_CHROMA_URL takes no user, password, query or fragment")
+    if parts.path not in ("", "/"):
+        raise ConfigError("RAG_CHROMA_URL takes no path: http://host:8000")
+    ssl = parts.scheme == "https"
+    return parts.hostname, parts.port or (443 if ssl else 8000), ssl

@@ -19,13 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import rag  # noqa: F401  (offline switches before gradio is imported)
-from rag.answer.cite import Answer
 from rag.answer.engine import Conversation
 from rag.answer.live import LiveEngine
+from rag.answer.llm import make_generator
 from rag.answer.scope import Scope
+from rag.cli.ask import open_engine
 from rag.cli.common import add_backend_flags, backend_overrides
 from rag.config import Settings, load_settings
 from rag.errors import LLMError, RagError, RateLimitedError
+from rag.ingest.build import build_index
+from rag.model import Answer
 from rag.text.followup import rewrite_followup
 from ui.limits import RateLimiter
 from ui.render import (
@@ -71,8 +74,6 @@ class ChatService:
         self.generator_error: str | None = None
         if settings.llm != "extractive":
             try:
-                from rag.answer.llm import make_generator
-
                 self.generator = make_generator(settings)
             except RagError as err:
                 self.generator_error = err.message
@@ -144,8 +145,6 @@ def add_articles(settings: Settings, paths: list[str], progress: Any = None) -> 
     """
     import re
     import shutil
-
-    from rag.ingest.build import build_index
 
     added: list[str] = []
     refused: list[str] = []
@@ -414,7 +413,6 @@ def main(argv: list[str] | None = None) -> int:
             index_dir=args.index,
             **backend_overrides(args),
         )
-        from rag.cli.ask import open_engine
 
         open_engine(settings)  # builds the index on first run
         app = build_app(settings)

@@ -9,7 +9,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from rag.answer.cite import MARKER, Answer, Citation
+from rag.model import Answer, Citation
+from rag.text.markers import MARKER
 
 CSS = """
 .refusal { border-left: 4px solid #b45309; background: #fffbeb; padding: 8px 12px; }

@@ -3,85 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from rag.model import Chunk
-from rag.text.spans import LineIndex
-
-SCHEMA_VERSION = 1
-#: The one sentence every backend gives when the articles do not answer.
-REFUSAL = "The articles don't say."
-MARKER = re.compile(r"\[(\d{1,3})\]")
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    source: str
-    line_start: int
-    line_end: int
-    char_start: int
-    char_end: int
-    quote: str
-    title: str | None
-    outlet: str | None
-    published: str | None
-    scores: dict[str, float | None]
-    support: dict[str, object] | None = None
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "n": self.n,
-            "source": self.source,
-            "line_start": self.line_start,
-            "line_end": self.line_end,
-            "char_start": self.char_start,
-            "char_end": self.char_end,
-            "quote": self.quote,
-            "title": self.title,
-            "outlet": self.outlet,
-            "published": self.published,
-            "scores": self.scores,
-            "support": self.support,
-        }
-
-
-@dataclass
-class Answer:
-    question: str
-    text: str
-    refused: bool
-    backend: str
-    citations: list[Citation]
-    passages: list[dict[str, object]]
-    index_fingerprint: str | None
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    notices: list[str] = field(default_factory=list)
-    model: str | None = None  # the generative model that answered, if any
-    # per sentence: text (with its markers), label, score, citations, flags (rag/text/support.py)
-    sentences: list[dict[str, object]] = field(default_factory=list)
-    # other articles reporting the same thing: kind same / differs / detail, with sides
-    relations: list[dict[str, object]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "question": self.question,
-            "answer": self.text,
-            "refused": self.refused,
-            "backend": self.backend,
-            "model": self.model,
-            "index_fingerprint": self.index_fingerprint,
-            "citations": [c.to_dict() for c in self.citations],
-            "sentences": self.sentences,
-            "relations": self.relations,
-            "passages": self.passages,
-            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-            "notices": self.notices,
-        }
+from rag.model import REFUSAL, Answer, Chunk, Citation
+from rag.text.markers import markers_in, strip_invalid_markers
+from rag.text.spans import LineIndex, sentence_spans, words
+from rag.text.support import annotate
 
 
 def span_citation(
@@ -123,16 +52,6 @@ def text_citation(
         published=meta.get("published"),
         scores={"dense": None, "bm25": None, "fused": None},
     )
-
-
-def markers_in(text: str) -> list[int]:
-    return [int(m) for m in MARKER.findall(text)]
-
-
-def strip_invalid_markers(text: str, valid: set[int]) -> str:
-    """Remove ``[n]`` markers that point at no given source."""
-    cleaned = MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", text)
-    return re.sub(r"[ \t]{2,}", " ", cleaned).replace(" .", ".").strip()
 
 
 def file_link(seeds_dir: Path, citation: Citation) -> tuple[str, str]:
@@ -209,8 +128,6 @@ def finish_generated(
     ``notices``). Each cited number becomes a citation narrowed to the sentence of
     its passage that shares most words with the sentences citing it.
     """
-    from rag.text.spans import sentence_spans, words
-
     notices = list(notices or [])
     passages = [passage_dict(p) for p in sources.values()]
     text = _LINK.sub(r"\1", _IMAGE.sub("", raw)).strip()
@@ -244,7 +161,6 @@ def finish_generated(
             key=lambda span: len(asked & set(words(chunk.text[span[0] : span[1]]))),
         )
         citations.append(span_citation(chunk, best[0], best[1], n, scores_of(passage)))
-    from rag.text.support import annotate
 
     answer = Answer(
         question,

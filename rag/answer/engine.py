@@ -11,23 +11,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answer.cite import (
-    REFUSAL,
-    Answer,
-    Citation,
-    passage_dict,
-    scores_of,
-    span_citation,
-    text_citation,
-)
+from rag.answer.cite import passage_dict, scores_of, span_citation, text_citation
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.answer.retrieve import Mode, Passage, Retrieval, Retriever
+from rag.answer.retrieve import Mode, Retriever
 from rag.answer.scope import Scope
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
 from rag.errors import ConfigError
-from rag.index import store
+from rag.index.backend import open_store
+from rag.ingest.fingerprint import fingerprint
+from rag.model import REFUSAL, Answer, Citation, Passage, Retrieval
 from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
+from rag.text.dates import parse_date
 from rag.text.question import clauses
 from rag.text.spans import sentence_spans
 from rag.text.support import UNSUPPORTED, annotate, checker
@@ -52,10 +47,9 @@ class Engine:
     def __init__(self, settings: Settings, embedder: MiniLM | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or shared_minilm(settings.embed_batch_size)
-        self.generation = store.open_current(
-            settings.index_dir, store.fingerprint(settings.shape()), settings.chroma_url
-        )
-        self.retriever = Retriever(self.generation, self.embedder)
+        self.store = open_store(settings.index_dir, settings.chroma_url)
+        self.generation = self.store.open_current(fingerprint(settings.shape()))
+        self.retriever = Retriever(self.generation, self.embedder, self.store)
         self._texts: dict[str, dict[str, Any]] | None = None
         self._texts_lock = threading.Lock()
         df, total = self.retriever.document_frequency()
@@ -337,8 +331,6 @@ def _side(citation: Citation) -> dict[str, Any]:
 
 def _dated(citations: list[Citation]) -> list[Citation]:
     """Oldest first where dated; undated ones keep their order, after the dated."""
-    from rag.answer.scope import parse_date
-
     def key(c: Citation) -> tuple[int, str]:
         when = parse_date(c.published)
         return (0, when.isoformat()) if when else (1, "")

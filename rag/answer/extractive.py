@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.retrieve import Passage
+from rag.model import Passage
 from rag.text.question import (
     answer_type,
     asked_roles,

@@ -12,7 +12,6 @@ import time
 
 from rag.answer.engine import Engine
 from rag.config import Settings
-from rag.index import store
 
 
 class LiveEngine:
@@ -29,7 +28,7 @@ class LiveEngine:
             return self._engine
         with self._lock:
             self._checked = now
-            name = store.current_name(self.settings.index_dir, self.settings.chroma_url)
+            name = self._engine.store.current_name()
             if name and name != self._engine.generation.name:
                 # Build the new one first: the old stays in use if this fails.
                 self._engine = Engine(self.settings, embedder=self._engine.embedder)

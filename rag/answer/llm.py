@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer.cite import Answer, finish_generated
+from rag.answer.cite import finish_generated
 from rag.answer.prompts import SYSTEM, render_user
-from rag.answer.retrieve import Passage
 from rag.config import Settings
 from rag.errors import (
     ConfigError,
@@ -29,6 +28,7 @@ from rag.errors import (
     LLMTimeoutError,
     LLMUnavailableError,
 )
+from rag.model import Answer, Passage
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer.cite import REFUSAL
+from rag.model import REFUSAL
 
 SYSTEM = f"""You answer questions about a set of news articles, using ONLY the numbered \
 sources given in the user's message.

@@ -5,38 +5,16 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rag.embed import MiniLM, as_llama_embedding
 from rag.index import store, stories
+from rag.index.backend import LocalStore, Store
 from rag.index.nodes import node_to_chunk
-from rag.model import Chunk
+from rag.model import Passage, Retrieval
 from rag.text.spans import expand_query
 
 Mode = Literal["hybrid", "dense", "bm25"]
-
-
-@dataclass(frozen=True)
-class Passage:
-    chunk: Chunk
-    dense: float | None  # cosine similarity, when the dense retriever found it
-    bm25: float | None  # BM25 score, when BM25 found it
-    fused: float  # reciprocal-rank fusion score (the ranking used)
-    #: passages of other articles saying the same thing, kept out of the k (rag/index/stories.py)
-    also: tuple[Passage, ...] = ()
-    story: int | None = None  # the article's story id from ingest (rag/index/stories.py)
-
-
-@dataclass
-class Retrieval:
-    passages: list[Passage]
-    query_vector: Any
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    notices: list[str] = field(default_factory=list)  # e.g. what a scope left out
-    sources: frozenset[str] | None = None  # the articles a scope allowed (None: all)
-    #: a compound question's parts (rag/text/question.py ``clauses``) → their query vectors
-    parts: dict[str, Any] = field(default_factory=dict)
 
 
 def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -51,7 +29,9 @@ def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
 class Retriever:
     """Opens a generation once; ``retrieve`` is then cheap and thread-safe."""
 
-    def __init__(self, generation: store.Generation, embedder: MiniLM) -> None:
+    def __init__(
+        self, generation: store.Generation, embedder: MiniLM, source: Store | None = None
+    ) -> None:
         from llama_index.core import Settings as LlamaSettings
         from llama_index.retrievers.bm25 import BM25Retriever
 
@@ -60,7 +40,8 @@ class Retriever:
 
         self.generation = generation
         self.embedder = embedder
-        self.collection = store.open_collection(generation.path, chroma_url=generation.chroma_url)
+        self.store = source or LocalStore(generation.path.parent)
+        self.collection = self.store.open_collection(generation.path)
         self._bm25 = BM25Retriever.from_persist_dir(
             str(generation.path / "bm25"), show_progress=False
         )
@@ -89,16 +70,12 @@ class Retriever:
         return nodes[key]
 
     def _dense_result(self, pending: Any) -> list[Any]:
-        url = self.generation.chroma_url
-        if url is None:
-            return pending.result()
-        from rag.index import remote
-
         try:
             return pending.result()
         except Exception as err:  # a server gone away is the user's to fix, not a crash
-            if remote.is_connection_error(err):
-                raise remote.unreachable(url, err) from None
+            replacement = self.store.connection_error(err)
+            if replacement is not None:
+                raise replacement from None
             raise
 
     # -- statistics for the answerer -------------------------------------------

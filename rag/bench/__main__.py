@@ -24,7 +24,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rag.bench import corpora, quality, scale, speed
 from rag.cli.common import add_location_flags, run
+from rag.config import load_settings
+from rag.embed import shared_minilm
+from rag.index import store
+from rag.ingest.build import build_index
 
 PROG = "python -m rag.bench"
 SECTIONS = ("quality", "lee", "ingest", "scale", "speed")
@@ -66,8 +71,6 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     def body() -> int:
-        from rag.config import load_settings
-
         settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
         result: dict[str, Any] = {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -96,8 +99,6 @@ def main(argv: list[str] | None = None) -> int:
 def _run(
     sections: list[str], settings: Any, work: Path, args: argparse.Namespace, sizes: list[int]
 ) -> dict[str, Any]:
-    from rag.bench import corpora, quality, scale, speed
-
     out: dict[str, Any] = {}
     checkpoint = _checkpointer(args.out and args.out + ".partial")
     bbc_settings = None
@@ -118,8 +119,6 @@ def _run(
                 bbc_settings.seeds_dir, work / "bbc", bbc_settings
             )
         else:
-            from rag.ingest.build import build_index
-
             build_index(bbc_settings)
         checkpoint(out)
     if "quality" in sections and bbc_settings is not None:
@@ -129,14 +128,9 @@ def _run(
         out["quality"]["hybrid_over_bm25_ndcg"] = round(hybrid["ndcg@10"] / bm25["ndcg@10"], 3)
         checkpoint(out)
     if "lee" in sections:
-        from rag.embed import shared_minilm
-
         out["lee"] = quality.lee_correlation(corpora.lee_corpus(), shared_minilm().encode)
         checkpoint(out)
     if "scale" in sections and bbc_settings is not None:
-        from rag.embed import shared_minilm
-        from rag.index import store
-
         base = store.open_current(bbc_settings.index_dir)
         chunks, vectors = scale.base_records(base)
         queries = [a.headline for a in articles][: args.queries]

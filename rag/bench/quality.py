@@ -20,6 +20,8 @@ import numpy as np
 from rag.answer.retrieve import Mode, Retriever
 from rag.bench.corpora import BBCArticle, LeeCorpus
 from rag.config import Settings
+from rag.embed import shared_minilm
+from rag.index import store
 
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 DOCS = 10  # article ranks scored (nDCG@10, hit@10)
@@ -99,9 +101,6 @@ def bbc_quality(
 
 
 def open_retriever(settings: Settings) -> Retriever:
-    from rag.embed import shared_minilm
-    from rag.index import store
-
     generation = store.open_current(settings.index_dir)
     return Retriever(generation, shared_minilm(settings.embed_batch_size))
 

@@ -20,7 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rag.answer.engine import Engine
+from rag.cli.gold import load_gold
 from rag.config import Settings
+from rag.index import store
+from rag.ingest.build import build_index
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -39,10 +43,6 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def speed(settings: Settings, gold_path: Path, runs: int) -> dict[str, Any]:
     """Cold ask vs bare import, in-process answers, and ingest of the seeds."""
-    from rag.answer.engine import Engine
-    from rag.cli.eval import load_gold
-    from rag.ingest.build import build_index
-
     env = dict(os.environ)
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,8 +140,6 @@ def ingest_throughput(seeds: Path, work: Path, settings: Settings) -> dict[str, 
     """``rag.ingest`` on ``seeds`` (a new process, from scratch) against the bare
     embedder on the very chunks it stored: the physical limit on this machine."""
     import json
-
-    from rag.index import store
 
     index = work / "index"
     wall, report, ingest_usage = _child(

@@ -14,6 +14,10 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from rag.answer.cite import file_link, osc8, passage_dict
+from rag.answer.engine import Engine
+from rag.answer.llm import make_generator
+from rag.answer.scope import Scope
 from rag.cli.common import (
     EXIT_USAGE,
     add_backend_flags,
@@ -23,11 +27,15 @@ from rag.cli.common import (
     run,
     use_color,
 )
+from rag.cli.ingest import describe
+from rag.config import load_settings
+from rag.errors import IndexNotFoundError, RagError
+from rag.ingest.build import build_index
+from rag.text.dates import parse_date
 
 if TYPE_CHECKING:
-    from rag.answer.cite import Answer
     from rag.answer.engine import Engine
-    from rag.answer.retrieve import Retrieval
+    from rag.model import Answer, Retrieval
 
 PROG = "python -m rag.ask"
 
@@ -80,10 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from rag.config import load_settings
-
     settings = load_settings(seeds_dir=args.seeds, index_dir=args.index, **backend_overrides(args))
-    from rag.answer.scope import Scope
 
     scope = Scope.from_args(args.source, args.outlet, args.since, args.until)
     engine = open_engine(settings)
@@ -91,8 +96,6 @@ def _main(args: argparse.Namespace) -> int:
         return _list_articles(engine, args.json)
     generator = None
     if not args.retrieve_only and settings.llm != "extractive":
-        from rag.answer.llm import make_generator
-
         generator = make_generator(settings)
 
     if args.question is not None:
@@ -127,8 +130,6 @@ def _main(args: argparse.Namespace) -> int:
                 for notice in answer.notices:
                     print(f"{PROG}: note: {notice}", file=sys.stderr)
         except Exception as err:
-            from rag.errors import RagError
-
             if not isinstance(err, RagError) or len(questions) == 1:
                 raise
             # In batch mode one bad question must not lose the others.
@@ -141,8 +142,6 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def _list_articles(engine: Engine, as_json: bool) -> int:
-    from rag.answer.scope import parse_date
-
     rows = []
     for source, row in sorted(engine.documents().items()):
         meta = row.get("meta") or {}
@@ -166,15 +165,9 @@ def _list_articles(engine: Engine, as_json: bool) -> int:
 
 def open_engine(settings: Any) -> Engine:
     """The engine over the published index, indexing the seeds first if there is none."""
-    from rag.answer.engine import Engine
-    from rag.errors import IndexNotFoundError
-
     try:
         return Engine(settings)
     except IndexNotFoundError:
-        from rag.cli.ingest import describe
-        from rag.ingest.build import build_index
-
         print(f"{PROG}: no index yet; indexing {settings.seeds_dir} first", file=sys.stderr)
         report = build_index(settings, progress=progress_bar())
         print(describe(report), file=sys.stderr)
@@ -182,8 +175,6 @@ def open_engine(settings: Any) -> Engine:
 
 
 def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
-    from rag.answer.cite import file_link, osc8
-
     doubtful = [s for s in answer.sentences if s["label"] != "supported"]
     text = answer.text
     if doubtful:  # mark each sentence the check could not back, where it stands
@@ -220,8 +211,6 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
 def _print_passages(
     out: TextIO, question: str, retrieval: Retrieval, engine: Engine, as_json: bool
 ) -> None:
-    from rag.answer.cite import passage_dict
-
     passages = [passage_dict(p) for p in retrieval.passages]
     if as_json:
         row = {

@@ -21,59 +21,20 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.answer.llm import make_generator
 from rag.answer.retrieve import Mode
+from rag.cli.ask import open_engine
 from rag.cli.common import add_backend_flags, add_location_flags, backend_overrides, run
+from rag.cli.evalsets import discover, run_folder
+from rag.cli.gold import Gold, load_gold
+from rag.config import load_settings
 from rag.errors import ConfigError
 
 PROG = "python -m rag.eval"
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
-
-
-@dataclass(frozen=True)
-class Gold:
-    id: str
-    q: str
-    answerable: bool
-    sources: list[str]
-    lines: dict[str, list[int]]
-    keywords: list[list[str]]
-    half: str
-
-
-def load_gold(path: Path) -> list[Gold]:
-    rows: list[dict[str, Any]] = []
-    try:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rows.append(json.loads(line))
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"cannot read the gold file {path}: {err}") from None
-    for row in rows:
-        missing = {"id", "q", "answerable"} - row.keys()
-        if missing:
-            raise ConfigError(f"gold row {row.get('id', '?')} lacks {sorted(missing)}")
-    gold = []
-    for answerable in (True, False):
-        group = sorted(
-            (r for r in rows if bool(r["answerable"]) == answerable), key=lambda r: str(r["id"])
-        )
-        for i, r in enumerate(group):
-            gold.append(
-                Gold(
-                    str(r["id"]),
-                    r["q"],
-                    answerable,
-                    list(r.get("sources", [])),
-                    {k: list(v) for k, v in r.get("lines", {}).items()},
-                    [list(g) for g in r.get("keywords", [])],
-                    "calibration" if i % 2 == 0 else "held-out",
-                )
-            )
-    return gold
 
 
 def covers(gold: Gold, source: str, start: int, end: int) -> bool:
@@ -252,9 +213,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from rag.cli.ask import open_engine
-        from rag.config import load_settings
-
         if args.gold is None and not args.calibrate:
             return run_sets(args)
         gold = load_gold(Path(args.gold or "eval/gold.jsonl"))
@@ -268,7 +226,6 @@ def main(argv: list[str] | None = None) -> int:
         generator = None
         modes: tuple[Any, ...] = MODES
         if args.llm and args.llm != "extractive":  # only the flag chooses a model here
-            from rag.answer.llm import make_generator
 
             generator = make_generator(settings)
             modes = ("hybrid",)
@@ -322,9 +279,6 @@ def set_metrics(rows: list[tuple[Gold, Any]]) -> dict[str, float]:
 
 def run_sets(args: argparse.Namespace) -> int:
     """Every set found, through ingest and ``rag.ask --json``: one table."""
-    from rag.cli.evalsets import discover, run_folder
-    from rag.config import load_settings
-
     settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     sets = discover(Path.cwd(), settings.seeds_dir, args.data, parts)

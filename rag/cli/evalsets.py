@@ -21,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from rag.cli.gold import load_gold
 from rag.errors import ConfigError
 
 
@@ -72,8 +73,6 @@ def _answer(row: dict[str, Any]) -> Any:
 
 def run_folder(folder: Folder, index: Path) -> list[Any]:
     """Ingest, then ask every gold question through one ``rag.ask --json`` process."""
-    from rag.cli.eval import load_gold
-
     gold = load_gold(folder.gold)
     base = [sys.executable, "-m"]
     where = ["--seeds", str(folder.articles), "--index", str(index)]

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from rag.cli.common import add_location_flags, progress_bar, run
 from rag.config import load_settings
+from rag.embed import MiniLM
+from rag.ingest.build import build_index
 
 if TYPE_CHECKING:
     from rag.ingest.build import IngestReport
@@ -26,10 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from rag.ingest.build import build_index
-
         settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
-        from rag.embed import MiniLM
 
         embedder = MiniLM(settings.embed_batch_size, bulk=True)
         report = build_index(

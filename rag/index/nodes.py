@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rag.ingest.clean import ArticleMeta
-from rag.model import Chunk
+from rag.model import ArticleMeta, Chunk
 
 _META_KEYS = ("title", "outlet", "byline", "published")
 

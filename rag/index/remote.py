@@ -27,9 +27,10 @@ import socket
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
-from rag.errors import ConfigError, IndexLockedError, StoreUnavailableError
+from rag.errors import IndexLockedError, StoreUnavailableError
+from rag.index.store import all_records, collection_in
+from rag.urls import parse_chroma_url
 
 META = "rag-meta"
 CURRENT = "current"
@@ -43,19 +44,6 @@ _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
 
 
-def parse_url(url: str) -> tuple[str, int, bool]:
-    """(host, port, ssl) from ``http(s)://host[:port]``; ConfigError on anything else."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"RAG_CHROMA_URL must look like http://host:8000, not {url!r}")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ConfigError("RAG_CHROMA_URL takes no user, password, query or fragment")
-    if parts.path not in ("", "/"):
-        raise ConfigError("RAG_CHROMA_URL takes no path: http://host:8000")
-    ssl = parts.scheme == "https"
-    return parts.hostname, parts.port or (443 if ssl else 8000), ssl
-
-
 def client(url: str) -> Any:
     """One HTTP client per server per process (it is thread-safe)."""
     with _clients_lock:
@@ -63,7 +51,7 @@ def client(url: str) -> Any:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
 
-            host, port, ssl = parse_url(url)
+            host, port, ssl = parse_chroma_url(url)
             try:
                 _clients[url] = chromadb.HttpClient(
                     host=host,
@@ -126,6 +114,11 @@ def docs_name(generation: str) -> str:
     return f"docs-{generation.removesuffix('.building')}"
 
 
+def collection(url: str, generation: str, create: bool = False) -> Any:
+    """The passages of ``generation`` on the server (``chunks-<generation>``)."""
+    return call(url, lambda c: collection_in(c, chunks_name(generation), create))
+
+
 def _meta(url: str) -> Any:
     return call(url, lambda c: c.get_or_create_collection(META, embedding_function=None))
 
@@ -177,8 +170,6 @@ def put_documents(url: str, generation: str, rows: list[dict[str, Any]]) -> None
 
 
 def get_documents(url: str, generation: str) -> list[dict[str, Any]]:
-    from rag.index.store import all_records
-
     def get(c: Any) -> list[dict[str, Any]]:
         docs = c.get_collection(docs_name(generation), embedding_function=None)
         return [json.loads(text) for text in all_records(docs, ("documents",))["documents"]]

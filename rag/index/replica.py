@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rag.errors import IndexNotFoundError
 from rag.index import remote, store
+from rag.index.sidecars import write_documents, write_search_sidecars
 
 KEEP = 2  # local copies kept: the current one and the one in-flight questions may use
 PARTS = ("bm25", f"{store.LEADS}.npy", f"{store.LEADS}.json", "documents.jsonl", store.MANIFEST)
@@ -47,13 +48,11 @@ def complete(path: Path) -> bool:
 
 def copy_generation(index_dir: Path, url: str, name: str, manifest: dict) -> Path:
     """Rebuild BM25, leads and articles of generation ``name`` from the server."""
-    from rag.ingest.build import write_documents, write_search_sidecars
-
     final = index_dir / name
     scratch = index_dir / f"{name}.copy-{secrets.token_hex(3)}"
     scratch.mkdir(parents=True)
     try:
-        collection = store.open_collection(Path(name), chroma_url=url)
+        collection = remote.collection(url, name)
         embed_title = bool(manifest.get("shape", {}).get("embed_title", False))
         write_search_sidecars(scratch, collection, embed_title)
         write_documents(scratch, remote.get_documents(url, name))

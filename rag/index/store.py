@@ -15,15 +15,12 @@ The only module that imports chromadb. Layout::
 Two Chroma writers at once silently corrupt stored embeddings, so every write
 happens under the lock, and readers only ever open a published generation.
 
-With ``chroma_url`` (RAG_CHROMA_URL) the vectors, the articles and the CURRENT pointer
-live on a Chroma server (rag/index/remote.py); ``index/`` then holds only this process's
-copy of the BM25 index, leads and articles of a generation (rag/index/replica.py), and the
-lock is the local file lock plus a lease on the server.
+These functions are the embedded store; rag/index/backend.py puts them and a Chroma
+server (rag/index/remote.py, rag/index/replica.py) behind one ``Store``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -49,27 +46,10 @@ def chromadb_version() -> str:
     return version("chromadb")
 
 
-def fingerprint(shape: dict[str, object]) -> str:
-    """What decides the vectors and passages: embedder files, chunking, cleaning."""
-    from rag.embed import MODEL_ID, MODEL_SHA256, TOKENIZER_SHA256
-    from rag.ingest.chunk import CHUNKER_VERSION
-    from rag.ingest.clean import CLEANER_VERSION
-
-    payload = {
-        "model": MODEL_ID,
-        "model_sha256": MODEL_SHA256,
-        "tokenizer_sha256": TOKENIZER_SHA256,
-        "cleaner": CLEANER_VERSION,
-        "chunker": CHUNKER_VERSION,
-        **shape,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
-
-
 # -- the writer lock ----------------------------------------------------------
 
 
-def writer_lock(index_dir: Path, chroma_url: str | None = None) -> Any:
+def writer_lock(index_dir: Path) -> Any:
     """Hold this while writing; a second writer fails at once. ``.release()`` when done."""
     from filelock import FileLock, Timeout
 
@@ -82,26 +62,7 @@ def writer_lock(index_dir: Path, chroma_url: str | None = None) -> Any:
             f"another ingest is writing to {index_dir} right now; wait for it to finish "
             "and run the command again"
         ) from None
-    if chroma_url is None:
-        return lock
-    from rag.index import remote
-
-    try:
-        lease = remote.Lease(chroma_url)
-    except BaseException:
-        lock.release()
-        raise
-    return _Both(lock, lease)
-
-
-@dataclass
-class _Both:
-    local: Any
-    server: Any
-
-    def release(self) -> None:
-        self.server.release()
-        self.local.release()
+    return lock
 
 
 # -- generations --------------------------------------------------------------
@@ -122,11 +83,7 @@ class Generation:
         return str(self.manifest["fingerprint"])
 
 
-def current_name(index_dir: Path, chroma_url: str | None = None) -> str | None:
-    if chroma_url:
-        from rag.index import remote
-
-        return remote.current_name(chroma_url)
+def current_name(index_dir: Path) -> str | None:
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -138,22 +95,8 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
 
 
-def open_current(
-    index_dir: Path,
-    expected_fingerprint: str | None = None,
-    chroma_url: str | None = None,
-    local_copy: bool = True,
-) -> Generation:
-    """The published generation, refusing one this code must not read.
-
-    On a Chroma server, ``local_copy`` also makes this process's copy of the
-    generation's BM25 index, leads and articles (an ingest reading only the
-    manifest passes False).
-    """
-    if chroma_url:
-        from rag.index import replica
-
-        return replica.open_current(index_dir, chroma_url, expected_fingerprint, local_copy)
+def open_current(index_dir: Path, expected_fingerprint: str | None = None) -> Generation:
+    """The published generation, refusing one this code must not read."""
     name = current_name(index_dir)
     if name is None or not (index_dir / name / MANIFEST).is_file():
         raise IndexNotFoundError(f"no index in {index_dir}; build it with: python -m rag.ingest")
@@ -185,22 +128,29 @@ def new_generation_dir(index_dir: Path) -> Path:
     return path
 
 
-def publish(index_dir: Path, building: Path, chroma_url: str | None = None) -> Path:
+def publish(index_dir: Path, building: Path) -> Path:
     """Rename the finished generation and point CURRENT at it, atomically."""
+    final = finish(building)
+    point_current(index_dir, final.name)
+    return final
+
+
+def finish(building: Path) -> Path:
+    """Rename a finished generation to its published name (CURRENT not yet moved)."""
     final = building.with_name(building.name.removesuffix(".building"))
     os.replace(building, final)
-    if chroma_url:
-        from rag.index import remote
+    return final
 
-        remote.publish(chroma_url, final.name, read_manifest(final))
+
+def point_current(index_dir: Path, name: str) -> None:
+    """Point CURRENT at generation ``name``, atomically."""
     tmp = index_dir / f"{CURRENT}.tmp"
     with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(final.name + "\n")
+        handle.write(name + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, index_dir / CURRENT)
     _fsync_dir(index_dir)
-    return final
 
 
 def _fsync_dir(path: Path) -> None:
@@ -211,18 +161,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def clean_leftovers(index_dir: Path, keep: int = 1, chroma_url: str | None = None) -> list[str]:
-    """Remove unfinished generations and all but ``keep`` older published ones.
+def clean_leftovers(index_dir: Path, keep: int = 1, current: str | None = None) -> list[str]:
+    """Remove unfinished generations and all but ``keep`` older published ones
+    (``current``: the published one, where CURRENT here is not the authority).
 
     Call only under the writer lock. Readers that still hold an old generation
     open keep working on Linux until they close it.
     """
     removed: list[str] = []
-    if chroma_url:
-        from rag.index import remote
-
-        removed += remote.clean(chroma_url, keep)
-    current = current_name(index_dir, chroma_url)
+    current = current or current_name(index_dir)
     published = sorted(
         (p for p in index_dir.glob("g-*") if p.is_dir() and not p.name.endswith(".building")),
         key=lambda p: p.name,
@@ -237,14 +184,7 @@ def clean_leftovers(index_dir: Path, keep: int = 1, chroma_url: str | None = Non
 # -- Chroma ---------------------------------------------------------------------
 
 
-def open_collection(
-    generation_path: Path, create: bool = False, chroma_url: str | None = None
-) -> Any:
-    if chroma_url:
-        from rag.index import remote
-
-        name = remote.chunks_name(generation_path.name)
-        return remote.call(chroma_url, lambda client: _collection(client, name, create))
+def open_collection(generation_path: Path, create: bool = False) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -252,10 +192,10 @@ def open_collection(
         path=str(generation_path / "chroma"),
         settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
     )
-    return _collection(client, COLLECTION, create)
+    return collection_in(client, COLLECTION, create)
 
 
-def _collection(client: Any, name: str, create: bool) -> Any:
+def collection_in(client: Any, name: str, create: bool) -> Any:
     if create:
         # embedding_function=None: chroma's default one downloads a model from S3.
         return client.create_collection(

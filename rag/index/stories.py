@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.model import Chunk
+from rag.text.agree import OVERLAP, SAME, compare, estimate_vs_unknown, says_unknown
+from rag.text.support import checker
 
 STORIES = "stories.json"
 FORMAT = 1
@@ -91,11 +93,8 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
     ``terms``: text → content-word set (default: the support checker's, so "MS" and
     "Microsoft", "$13bn" and "13 billion" count as one word)."""
     # Imported here: rag.agree → rag.support → rag.retrieve → this module.
-    from rag.text.agree import OVERLAP, SAME, compare, estimate_vs_unknown, says_unknown
 
     if terms is None:
-        from rag.text.support import checker
-
         terms = checker().terms
     holders: dict[Span, list[str]] = defaultdict(list)  # sentence → passages holding it
     texts: dict[Span, str] = {}

@@ -9,7 +9,6 @@ no new generation at all. The new generation is published only when complete.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,10 +24,17 @@ from rag.errors import (
     IndexWriteError,
     NoArticlesError,
 )
-from rag.index import remote, store, stories
-from rag.index.nodes import chunk_to_node
+from rag.index import store
+from rag.index.backend import Store, open_store
+from rag.index.sidecars import (
+    document_row,
+    records_to_chunks,
+    write_documents,
+    write_sidecars_from,
+)
 from rag.ingest import verify, writer
 from rag.ingest.chunk import chunk_document
+from rag.ingest.fingerprint import fingerprint
 from rag.ingest.loaders import SkipFile, discover, read_document
 from rag.model import Chunk, Document
 
@@ -75,12 +81,12 @@ def build_index(
             "(.txt, .md, .html, .pdf) in it, or pass --seeds DIR"
         )
     embedder = embedder or shared_minilm(settings.embed_batch_size)
-    fp = store.fingerprint(settings.shape())
+    fp = fingerprint(settings.shape())
 
-    url = settings.chroma_url
-    lock = store.writer_lock(index_dir, url)
+    target = open_store(index_dir, settings.chroma_url)
+    lock = target.writer_lock()
     try:
-        store.clean_leftovers(index_dir, chroma_url=url)
+        target.clean_leftovers()
         candidates, skipped = discover(seeds)
         documents: list[Document] = []
         for candidate in candidates:
@@ -94,7 +100,7 @@ def build_index(
                 f"no usable articles in {seeds}{detail}; add .txt, .md, .html or .pdf files"
             )
 
-        previous = None if rebuild else _previous(index_dir, fp, url)
+        previous = None if rebuild else _previous(target, fp)
         old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
         new_files = {d.source: d.sha256 for d in documents}
         report = IngestReport(generation=None, published=False, fingerprint=fp, skipped=skipped)
@@ -111,9 +117,10 @@ def build_index(
         mark = time.perf_counter()
         phases["read"] = round(mark - started, 2)
         building = store.new_generation_dir(index_dir)
-        old_collection = store.open_collection(previous.path, chroma_url=url) if previous else None
+        old_collection = target.open_collection(previous.path) if previous else None
         files_manifest = _embed_and_store(
-            building, documents, old_collection, old_files, report, embedder, settings, progress
+            building, documents, old_collection, old_files, report, embedder, settings, progress,
+            target,
         )
         del old_collection
         mark = time.perf_counter()
@@ -129,17 +136,14 @@ def build_index(
         }
         (building / store.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         try:
-            if url:
-                remote.put_documents(url, building.name, [document_row(d) for d in documents])
-            verify.in_subprocess(building, chroma_url=url)
+            target.put_documents(building, [document_row(d) for d in documents])
+            verify.in_subprocess(building, chroma_url=target.url)
         except IndexVerifyError:
-            shutil.rmtree(building, ignore_errors=True)
-            if url:
-                remote.drop(url, building.name)
+            target.discard(building)
             raise  # the published generation stays as it was
         mark = _phase(phases, "verify", mark)
-        final = store.publish(index_dir, building, url)
-        store.clean_leftovers(index_dir, chroma_url=url)
+        final = target.publish(building)
+        target.clean_leftovers()
         report.generation = final.name
         report.published = True
         report.files_indexed = len(documents)
@@ -149,13 +153,11 @@ def build_index(
         lock.release()
 
 
-def _writer(building: Path, settings: Settings, passages: int) -> writer.Writer:
-    url = settings.chroma_url
-    if url is None and passages >= settings.store_process_from:
+def _writer(building: Path, settings: Settings, passages: int, target: Store) -> writer.Writer:
+    if target.child_writer and passages >= settings.store_process_from:
         return writer.ChildWriter(building, settings.embed_title)
     return writer.ThreadWriter(
-        lambda: store.open_collection(building, create=True, chroma_url=url),
-        settings.embed_title,
+        lambda: target.open_collection(building, create=True), settings.embed_title
     )
 
 
@@ -168,6 +170,7 @@ def _embed_and_store(
     embedder: MiniLM,
     settings: Settings,
     progress: Progress | None,
+    target: Store,
 ) -> dict[str, Any]:
     """Chunk, embed and store what changed, reuse what did not, write the sidecars;
     fills ``report`` and returns the manifest's per-file entries."""
@@ -206,7 +209,7 @@ def _embed_and_store(
     # The sidecars (BM25, leads, stories) are built from these, not read back from Chroma.
     kept = [chunk for records in reused for chunk in records_to_chunks(records)]
     vectors = [vector for records in reused for vector in records["embeddings"]]
-    sink = _writer(building, settings, len(pending) + len(kept))
+    sink = _writer(building, settings, len(pending) + len(kept), target)
     try:
         for records in reused:
             sink.send_records(records)
@@ -242,10 +245,10 @@ def _phase(phases: dict[str, float], name: str, since: float) -> float:
     return now
 
 
-def _previous(index_dir: Path, fp: str, url: str | None) -> store.Generation | None:
+def _previous(target: Store, fp: str) -> store.Generation | None:
     """The published generation, if its vectors may be reused."""
     try:
-        return store.open_current(index_dir, fp, url, local_copy=False)
+        return target.open_current(fp, local_copy=False)
     except (IndexNotFoundError, IndexIncompatibleError):
         return None  # nothing to reuse: build from scratch
 
@@ -258,64 +261,3 @@ def _file_entry(doc: Document, chunks: int) -> dict[str, Any]:
         "title": doc.meta.title,
         "outlet": doc.meta.outlet,
     }
-
-
-def records_to_chunks(records: dict[str, Any]) -> list[Chunk]:
-    """Chunks from stored Chroma records (ids, documents, metadatas)."""
-    from llama_index.core.schema import TextNode
-
-    from rag.index.nodes import node_to_chunk
-
-    return [
-        node_to_chunk(TextNode(id_=node_id, text=text, metadata=dict(metadata)))
-        for node_id, text, metadata in zip(
-            records["ids"], records["documents"], records["metadatas"], strict=True
-        )
-    ]
-
-
-def write_search_sidecars(building: Path, collection: Any, embed_title: bool) -> int:
-    """BM25, lead vectors and same-story groups, from the passages in ``collection``
-    (a replica's copy of a generation on a Chroma server)."""
-    records = store.all_records(collection, ("documents", "metadatas", "embeddings"))
-    return write_sidecars_from(
-        building, records_to_chunks(records), list(records["embeddings"]), embed_title
-    )
-
-
-def write_sidecars_from(
-    building: Path, chunks: list[Chunk], vectors: list[Any], embed_title: bool
-) -> int:
-    """BM25, lead vectors and same-story groups for ``chunks`` (``vectors[i]`` is
-    ``chunks[i]``'s)."""
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    nodes = [chunk_to_node(chunk, embed_title) for chunk in chunks]
-    nodes.sort(key=lambda n: (n.metadata["source"], n.metadata["char_start"]))
-    # similarity_top_k is set per query (rag/answer/retrieve.py); this is only its start value.
-    bm25 = BM25Retriever.from_defaults(
-        nodes=nodes, similarity_top_k=min(20, len(nodes)), language="english"
-    )
-    bm25_dir = building / "bm25"
-    bm25_dir.mkdir()
-    bm25.persist(str(bm25_dir), show_progress=False)
-    store.write_leads(building, [c.source for c in chunks], [c.char_start for c in chunks], vectors)
-    stories.write(building, stories.group(chunks))
-    return len(nodes)
-
-
-def document_row(doc: Document) -> dict[str, Any]:
-    return {
-        "source": doc.source,
-        "sha256": doc.sha256,
-        "kind": doc.kind,
-        "meta": asdict(doc.meta),
-        "labels": list(doc.labels),
-        "text": doc.text,
-    }
-
-
-def write_documents(building: Path, rows: list[dict[str, Any]]) -> None:
-    with (building / "documents.jsonl").open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -22,6 +22,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.model import ArticleMeta
+from rag.text.dates import parse_date
+
 CLEANER_VERSION = "clean-2"  # 2: dates from datelines and "Published:" lines
 
 # A list of other stories follows these; it ends where prose resumes.
@@ -104,14 +107,6 @@ _SMALL_WORDS = {
 
 
 @dataclass(frozen=True)
-class ArticleMeta:
-    title: str | None = None
-    outlet: str | None = None
-    byline: str | None = None
-    published: str | None = None
-
-
-@dataclass(frozen=True)
 class Cleaned:
     labels: tuple[str, ...]
     meta: ArticleMeta
@@ -145,8 +140,6 @@ def is_prose(line: str) -> bool:
 
 
 def _iso_day(text: str) -> str | None:
-    from rag.answer.scope import parse_date
-
     day = parse_date(text)
     return day.isoformat() if day else None
 

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.ingest.clean import ArticleMeta, clean_lines
-from rag.model import Document
+from rag.ingest.clean import clean_lines
+from rag.model import ArticleMeta, Document
 
 SUFFIXES = {
     ".txt": "txt",

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 from rag.errors import IndexVerifyError, RagError
+from rag.index import store
+from rag.index.backend import open_store
 
 SAMPLE = 16
 SAME_VECTOR = 1e-4  # distance at which two stored vectors count as one
@@ -26,11 +28,9 @@ def check(path: Path, chroma_url: str | None = None) -> dict[str, int]:
     """Raise IndexVerifyError unless the generation at ``path`` is sound."""
     import numpy as np
 
-    from rag.index import store
-
     try:
         manifest = store.read_manifest(path)
-        collection = store.open_collection(path, chroma_url=chroma_url)
+        collection = open_store(path.parent, chroma_url).open_collection(path)
         count = collection.count()
     except Exception as err:  # anything that stops it opening means "not good"
         raise IndexVerifyError(f"the new index does not open: {err}") from None
@@ -70,7 +70,7 @@ def in_subprocess(
     extra = ["--chroma-url", chroma_url] if chroma_url else []
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "rag.verify", str(path), *extra],
+            [sys.executable, "-m", "rag.ingest.verify", str(path), *extra],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) == 3 and args[1] == "--chroma-url":
         args, url = args[:1], args[2]
     if len(args) != 1:
-        print("usage: python -m rag.verify GENERATION_DIR [--chroma-url URL]", file=sys.stderr)
+        usage = "usage: python -m rag.ingest.verify GENERATION_DIR [--chroma-url URL]"
+        print(usage, file=sys.stderr)
         return 2
     try:
         print(json.dumps(check(Path(args[0]), url)))

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import IndexWriteError
+from rag.index import store
+from rag.index.nodes import chunk_to_node
 
 MIN_CALL = 1024  # records per chromadb call: 4,000 cost 5.3 s in one call, 8.4 s in 256s
 MAX_CALL = 4000  # chromadb refuses calls of much over 5,000 records
@@ -37,9 +39,6 @@ Message = tuple[str, Any]
 
 def store_all(collection: Any, embed_title: bool, messages: Iterator[Message]) -> int:
     """Store every message's passages in ``collection``; returns the count."""
-    from rag.index import store
-    from rag.index.nodes import chunk_to_node
-
     vectors = store.vector_store(collection)
     nodes: list[Any] = []
     count = 0
@@ -119,8 +118,6 @@ class ThreadWriter(Writer):
         # fails half-way (KeyError: 'llama_index.core.indices').
         import llama_index.vector_stores.chroma  # noqa: F401
 
-        import rag.index.nodes  # noqa: F401
-
         self._open, self._embed_title, self._count = open_collection, embed_title, 0
         self._worker.start()
 
@@ -144,7 +141,7 @@ class ThreadWriter(Writer):
 
 
 class ChildWriter(Writer):
-    """Stores from a child process (``python -m rag.writer``): for an index on disk."""
+    """Stores from a child process (``python -m rag.ingest.writer``): for an index on disk."""
 
     def __init__(self, generation: Path, embed_title: bool) -> None:
         super().__init__()
@@ -152,7 +149,13 @@ class ChildWriter(Writer):
         self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish/abort
         self._err = tempfile.TemporaryFile()  # noqa: SIM115
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "rag.writer", str(generation), "1" if embed_title else "0"],
+            [
+                sys.executable,
+                "-m",
+                "rag.ingest.writer",
+                str(generation),
+                "1" if embed_title else "0",
+            ],
             stdin=subprocess.PIPE,
             stdout=self._out,
             stderr=self._err,
@@ -224,10 +227,9 @@ def _read(stream: Any) -> Iterator[Message]:
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     if len(args) != 2:
-        print("usage: python -m rag.writer GENERATION_DIR EMBED_TITLE(0|1)", file=sys.stderr)
+        print("usage: python -m rag.ingest.writer GENERATION_DIR EMBED_TITLE(0|1)", file=sys.stderr)
         return 2
     _die_with_parent()
-    from rag.index import store
 
     collection = store.open_collection(Path(args[0]), create=True)
     count = store_all(collection, args[1] == "1", _read(sys.stdin.buffer))

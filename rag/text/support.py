@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rag.text import facts
+from rag.text.markers import MARKER, markers_in
 from rag.text.question import STOPWORDS, entities
 from rag.text.spans import canonical, sentence_spans, words
 
 if TYPE_CHECKING:
-    from rag.answer.cite import Answer
+    from rag.model import Answer
 
 SUPPORTED, PARTLY, UNSUPPORTED = "supported", "partly", "unsupported"
 HIGH = 0.8  # score at or above: supported
@@ -244,8 +245,6 @@ def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
     against all the passages it cites; a citation by whether its own passage supports
     the sentences that cite it (citation precision)."""
     from dataclasses import replace
-
-    from rag.answer.cite import MARKER, markers_in
 
     if answer.refused:
         answer.sentences = []

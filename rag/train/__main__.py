@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from rag.train import data
+from rag.train import data, fit
 
 PROG = "python -m rag.train"
 SPLIT = Path("eval/split.json")
@@ -47,7 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         return write_data(args, split)
     if args.step == "slice":
         return write_slice(args, split)
-    from rag.train import fit
 
     if args.step == "features":
         return fit.features_main(args, split)

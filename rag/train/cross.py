@@ -18,14 +18,15 @@ import random
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from tokenizers import Tokenizer
-from transformers import AutoModel
 
 from rag.reader import MAX_TOKENS, TOKENIZER_PATH, pair_text
+
+if TYPE_CHECKING:
+    import torch
+    from tokenizers import Tokenizer
 
 HARD_NEGATIVES = 5
 MAX_POSITIVES = 2
@@ -54,32 +55,39 @@ def make_pairs(records: list[dict[str, Any]], seed: int) -> list[tuple[str, str,
     return pairs
 
 
-class CrossEncoder(torch.nn.Module):
-    """MiniLM reading the pair, mean-pooled over its tokens, then one logit.
+def cross_encoder(base: Path) -> torch.nn.Module:
+    """The model being trained (torch is a development extra, imported only here)."""
+    import torch
+    from transformers import AutoModel
 
-    Mean pooling, not the [CLS] token: all-MiniLM-L6-v2 was trained to mean-pool, and
-    a head on its [CLS] vector (transformers' sequence classifier) stayed at the
-    base rate here (AUC 0.52 after 11,000 pairs) while this one learns at once.
-    """
+    class CrossEncoder(torch.nn.Module):
+        """MiniLM reading the pair, mean-pooled over its tokens, then one logit.
 
-    def __init__(self, base: Path) -> None:
-        super().__init__()
-        self.encoder = AutoModel.from_pretrained(str(base))
-        self.dropout = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+        Mean pooling, not the [CLS] token: all-MiniLM-L6-v2 was trained to mean-pool, and
+        a head on its [CLS] vector (transformers' sequence classifier) stayed at the
+        base rate here (AUC 0.52 after 11,000 pairs) while this one learns at once.
+        """
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor,
-    ) -> torch.Tensor:
-        hidden = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return self.head(self.dropout(pooled)).squeeze(-1)
+        def __init__(self, base: Path) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(base))
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+
+        def forward(
+            self,
+            input_ids: torch.Tensor,
+            attention_mask: torch.Tensor,
+            token_type_ids: torch.Tensor,
+        ) -> torch.Tensor:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(self.dropout(pooled)).squeeze(-1)
+
+    return CrossEncoder(base)
 
 
 HEAD_LEARNING_RATE = 1e-3
@@ -97,6 +105,8 @@ def base_model(work: Path) -> Path:
 
 
 def tokenizer() -> Tokenizer:
+    from tokenizers import Tokenizer
+
     tok = Tokenizer.from_file(str(TOKENIZER_PATH))
     tok.enable_truncation(max_length=MAX_TOKENS)
     tok.enable_padding(pad_id=0, pad_token="[PAD]")
@@ -104,6 +114,8 @@ def tokenizer() -> Tokenizer:
 
 
 def batch_tensors(tok: Tokenizer, batch: list[tuple[str, str, float]]) -> dict[str, torch.Tensor]:
+    import torch
+
     encodings = tok.encode_batch([(q, t) for q, t, _ in batch])
     return {
         "input_ids": torch.tensor([e.ids for e in encodings]),
@@ -124,9 +136,11 @@ def train(
     log: Any,
 ) -> Path:
     """Fine-tune and save to ``work/reader.pt``; resumes from ``work/checkpoint.pt``."""
+    import torch
+
     torch.manual_seed(seed)
     torch.set_num_threads(2)
-    model = CrossEncoder(base_model(work))
+    model = cross_encoder(base_model(work))
     tok = tokenizer()
     steps_per_epoch = (len(pairs) + batch_size - 1) // batch_size
     total = steps_per_epoch * epochs
@@ -190,9 +204,10 @@ def train(
 def export(weights: Path, work: Path) -> tuple[Path, Path]:
     """float ONNX, then dynamic int8 (reduce_range: this CPU has AVX2 without VNNI,
     where full-range int8 products can saturate)."""
+    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = CrossEncoder(base_model(work))
+    model = cross_encoder(base_model(work))
     model.load_state_dict(torch.load(weights, weights_only=True))
     model.eval()
     tok = tokenizer()

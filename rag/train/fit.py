@@ -21,6 +21,7 @@ import numpy as np
 from rag.embed import sha256_of
 from rag.reader import CALIBRATION_PATH, MODEL_PATH, READER_DIR, Reader, pair_text
 from rag.train import candidates as cands
+from rag.train import cross
 
 EPOCHS = 2
 BATCH_SIZE = 32
@@ -154,8 +155,6 @@ def calibrate(scored: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def fit_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
-    from rag.train import cross
-
     train_files = [candidate_file(args.work, f) for f in part_folders(args.work, split, ("train",))]
     train_files = [f for f in train_files if f.name.startswith("squad-")]  # licence: SQuAD only
     records = [r for f in train_files for r in cross.load_records(f)]

@@ -69,7 +69,7 @@ def test_boilerplate_is_never_indexed(built_index) -> None:
 
 
 def test_unanswerable_questions_get_the_fixed_refusal(built_index) -> None:
-    from rag.answer.cite import REFUSAL
+    from rag.model import REFUSAL
 
     engine = Engine(settings(*built_index))
     for question in ("What is the capital of Peru?", "How many employees does Mistral have?"):
@@ -199,9 +199,13 @@ def _writers(index: Path) -> list[str]:
             line = cmdline.read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "rag.writer" in line and str(index) in line:
+        if "rag.ingest.writer" in line and str(index) in line:
             found.append(line)
     return found
+
+
+def _checking(pid: int) -> bool:
+    return any("rag.ingest.verify" in c for c in _children(pid))
 
 
 def _children(pid: int) -> list[str]:
@@ -251,7 +255,7 @@ def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
             time.sleep(0.05)
         time.sleep(chance.uniform(0.2, 3.0))
     else:  # the new generation is complete and its check runs in a child process
-        while time.time() < deadline and not any("rag.verify" in c for c in _children(proc.pid)):
+        while time.time() < deadline and not _checking(proc.pid):
             time.sleep(0.02)
         assert time.time() < deadline, "the ingest never reached its check"
     assert proc.poll() is None, "the ingest finished before it could be killed"
@@ -391,7 +395,7 @@ def test_sidecars_built_from_memory_match_those_rebuilt_from_chroma(
 
     import numpy as np
 
-    from rag.ingest.build import write_search_sidecars
+    from rag.index.sidecars import write_search_sidecars
 
     _, index = built_index
     index_copy = tmp_path / "index"

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.cite import REFUSAL, Answer, markers_in
 from rag.answer.engine import Conversation, Engine
 from rag.answer.llm import LocalServer, make_generator
 from rag.config import Settings
+from rag.model import REFUSAL, Answer
+from rag.text.markers import markers_in
 from tests.conftest import run_rag
 
 pytestmark = pytest.mark.llm

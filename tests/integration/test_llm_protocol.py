@@ -104,8 +104,8 @@ def test_a_stream_cut_mid_answer_keeps_the_part_that_arrived(engine: Engine) -> 
 
 
 def test_streaming_yields_text_then_the_checked_answer(engine: Engine) -> None:
-    from rag.answer.cite import Answer
     from rag.answer.engine import Conversation
+    from rag.model import Answer
 
     reply = "Arthur Mensch is the co-founder and CEO of Mistral [1]."
     with FakeChatServer([Step(reply=reply)]) as server:

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from rag.answer.engine import Engine
-from rag.answer.scope import Scope, parse_date
+from rag.answer.scope import Scope
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.ingest.build import build_index
+from rag.text.dates import parse_date
 from tests.conftest import SEEDS, run_rag
 
 EARLY = """---
@@ -154,7 +155,7 @@ def test_two_outlets_giving_other_figures_are_both_cited_oldest_first(dated) -> 
 
 
 def test_the_seeds_agree_and_are_never_called_a_conflict(built_index) -> None:
-    from rag.cli.eval import load_gold
+    from rag.cli.gold import load_gold
     from tests.conftest import ROOT
 
     seeds, index = built_index

@@ -32,7 +32,7 @@ def test_the_seeds_two_retold_stories_are_grouped_and_nothing_else(built_index) 
 
 
 def test_a_passage_another_article_repeats_takes_no_place_of_its_own(built_index) -> None:
-    from rag.cli.eval import load_gold
+    from rag.cli.gold import load_gold
     from rag.text.question import clauses
     from tests.conftest import ROOT
 

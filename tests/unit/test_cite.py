@@ -1,5 +1,5 @@
-from rag.answer.cite import markers_in, strip_invalid_markers
 from rag.answer.engine import Conversation
+from rag.text.markers import markers_in, strip_invalid_markers
 
 
 def test_markers_pointing_nowhere_are_removed() -> None:
@@ -22,9 +22,7 @@ def test_a_reply_with_line_breaks_keeps_whole_sentences() -> None:
     # Models often answer in lines or lists; found by rag.eval with the local model:
     # sentences were cut from the text before its line breaks were flattened.
     from rag.answer.cite import finish_generated
-    from rag.answer.retrieve import Passage
-    from rag.ingest.clean import ArticleMeta
-    from rag.model import Chunk
+    from rag.model import ArticleMeta, Chunk, Passage
 
     text = "Arthur Mensch is the co-founder and CEO of Mistral."
     chunk = Chunk(

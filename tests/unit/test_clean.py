@@ -126,7 +126,7 @@ def test_a_date_line_is_metadata_and_a_dateline_stays_article_text() -> None:
 
 
 def test_given_metadata_wins_over_a_dateline() -> None:
-    from rag.ingest.clean import ArticleMeta
+    from rag.model import ArticleMeta
 
     cleaned = clean_lines(
         ["Acme opens plant", "LEEDS, 2 March 2023 — Acme opened a new plant."],

@@ -29,7 +29,7 @@ def test_bad_values_raise_a_config_error_naming_the_setting(monkeypatch) -> None
     ],
 )
 def test_a_chroma_url_names_host_port_and_tls(url, expected) -> None:
-    from rag.index.remote import parse_url
+    from rag.urls import parse_chroma_url as parse_url
 
     assert parse_url(url) == expected
 

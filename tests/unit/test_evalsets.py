@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from rag.cli.eval import Gold, format_sets, set_metrics
+from rag.cli.eval import format_sets, set_metrics
 from rag.cli.evalsets import discover
+from rag.cli.gold import Gold
 
 
 def _folder(path: Path) -> Path:

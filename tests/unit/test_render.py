@@ -1,4 +1,4 @@
-from rag.answer.cite import Answer, Citation
+from rag.model import Answer, Citation
 from ui.render import chat_markdown, evidence_html, export_markdown, source_page
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.cite import Answer, Citation
+from rag.model import Answer, Citation
 from rag.text.support import (
     PARTLY,
     SUPPORTED,
