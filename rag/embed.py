@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import PrivateAttr
 
 from rag.errors import EmbedderError
 
@@ -208,7 +209,6 @@ def as_llama_embedding(model: MiniLM) -> Any:
     back to OpenAI embeddings (which would need a key and the network).
     """
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from pydantic import PrivateAttr
 
     class MiniLMEmbedding(BaseEmbedding):
         _model: MiniLM = PrivateAttr()

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from rag.config import Settings
+from rag.ingest.build import build_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -41,10 +45,6 @@ def seeds_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The seeds indexed once per test session: (seeds_dir, index_dir). Read-only."""
-    import rag  # noqa: F401
-    from rag.config import Settings
-    from rag.ingest.build import build_index
-
     base = tmp_path_factory.mktemp("shared")
     seeds = base / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -60,8 +60,6 @@ def run_cli(
     cwd: Path | None = None,
     timeout: float = 120,
 ):
-    import subprocess
-
     # Without the switches `import rag` set in this process: each child must set them itself.
     full_env = {
         k: v

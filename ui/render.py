@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,19 +51,7 @@ def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = No
     if answer.refused:
         parts.append(f"**{_md_escape(answer.text)}** Closest passages are in the evidence panel.")
     elif any(s["label"] != "supported" for s in answer.sentences):
-        # Each sentence the support check could not back is marked where it stands.
-        shown = []
-        for sentence in answer.sentences:
-            text = MARKER.sub(link, _md_escape(str(sentence["text"]), keep_markers=True))
-            label = sentence["label"]
-            if label != "supported":
-                text += f' <span class="support-{label}">⚠ {_SUPPORT_WORDS[str(label)]}</span>'
-            shown.append(text)
-        parts.append(" ".join(shown))
-        for number, sentence in enumerate(answer.sentences, start=1):
-            if sentence["label"] != "supported":
-                why = "; ".join(str(f) for f in sentence["flags"]) or "weakly matched"
-                parts.append(f"\n\n*Check, sentence {number}: {_md_escape(why)}*")
+        parts.extend(_flagged(answer, link))
     else:
         parts.append(MARKER.sub(link, _md_escape(answer.text, keep_markers=True)))
     for notice in answer.notices:
@@ -70,6 +59,24 @@ def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = No
     who = answer.backend + (f" · {answer.model}" if answer.model else "")
     parts.append(f"\n\n<sub>answered by {html.escape(who)}</sub>")
     return "".join(parts)
+
+
+def _flagged(answer: Answer, link: Callable[[re.Match[str]], str]) -> list[str]:
+    """The answer with each sentence the support check could not back marked where it
+    stands, then why, sentence by sentence."""
+    shown = []
+    for sentence in answer.sentences:
+        text = MARKER.sub(link, _md_escape(str(sentence["text"]), keep_markers=True))
+        label = sentence["label"]
+        if label != "supported":
+            text += f' <span class="support-{label}">⚠ {_SUPPORT_WORDS[str(label)]}</span>'
+        shown.append(text)
+    parts = [" ".join(shown)]
+    for number, sentence in enumerate(answer.sentences, start=1):
+        if sentence["label"] != "supported":
+            why = "; ".join(str(f) for f in sentence["flags"]) or "weakly matched"
+            parts.append(f"\n\n*Check, sentence {number}: {_md_escape(why)}*")
+    return parts
 
 
 def streaming_markdown(text: str) -> str:

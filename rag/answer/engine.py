@@ -17,8 +17,9 @@ from rag.answer.retrieve import Mode, Retriever
 from rag.answer.scope import Scope
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
-from rag.errors import ConfigError
+from rag.errors import ConfigError, IndexNotFoundError
 from rag.index.backend import open_store
+from rag.ingest.build import Progress, build_index
 from rag.ingest.fingerprint import fingerprint
 from rag.model import REFUSAL, Answer, Citation, Passage, Retrieval
 from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
@@ -233,67 +234,26 @@ class Engine:
         passages = [passage_dict(p) for p in self._rerank(retrieval.passages, scored, chosen)]
         if not chosen:
             return Answer(question, REFUSAL, True, "extractive", [], passages, None)
-        citations: list[Citation] = []
-        parts: list[str] = []
-        relations: list[dict[str, Any]] = []
-
-        def cite(sentence: Any) -> Citation:
-            chunk = sentence.passage.chunk
-            n = conversation.number(
-                chunk.source, chunk.char_start + sentence.start, chunk.char_start + sentence.end
-            )
-            citation = span_citation(
-                chunk, sentence.start, sentence.end, n, scores_of(sentence.passage)
-            )
-            if all(c.n != n for c in citations):
-                citations.append(citation)
-            return citation
-
-        quoted = {_absolute(s) for s in chosen}
-        merged: set[int] = set()  # quoted sentences folded into an earlier one
+        quoting = _Quoting(conversation, {_absolute(s) for s in chosen})
         for i, sentence in enumerate(chosen):
-            if i in merged:
+            if i in quoting.merged:
                 continue
-            citation = cite(sentence)
-            markers = [citation.n]
-            extra: list[str] = []
-            for j, other in enumerate(chosen[i + 1 :], start=i + 1):  # one story too?
-                if other.passage.chunk.source == sentence.passage.chunk.source:
-                    continue
-                kind = compare(sentence.text, other.text)
-                if kind is None:
-                    continue
-                second = cite(other)
-                relations.append({"kind": kind, "citations": [citation, second]})
-                if kind == SAME and _backs(citation.quote, second.quote):
-                    merged.add(j)  # the same fact: said once, with both citations
-                    markers.append(second.n)
-            related = [(kind, cite(other)) for kind, other in _related(sentence, scored, quoted)]
+            citation = quoting.cite(sentence)
+            markers = [citation.n, *quoting.same_in_chosen(i, sentence, citation, chosen)]
+            related = [
+                (kind, quoting.cite(other))
+                for kind, other in _related(sentence, scored, quoting.quoted)
+            ]
             related += self._fact_partners(
-                sentence, related, quoted, conversation, retrieval.sources
+                sentence, related, quoting.quoted, conversation, retrieval.sources
             )
-            # "Reported by 2 articles" only where the other article backs the quote: a
-            # retold quote in other words, or a figure only one side gives, is not that.
-            related = [(k, c) for k, c in related if k != SAME or _backs(citation.quote, c.quote)]
-            for kind, second in related:
-                if second.n not in {c.n for c in citations}:
-                    citations.append(second)
-                relations.append({"kind": kind, "citations": [citation, second]})
-                if kind == SAME:
-                    markers.append(second.n)  # the same fact, reported by another article
-                else:  # the other side is quoted too, so the reader sees both
-                    quoted.add((second.source, second.char_start, second.char_end))
-                    extra.append(f"{second.quote} [{second.n}]")
-            # A quote of two sentences (one leaning on the other) cites after each.
-            marks = "".join(f"[{n}]" for n in markers)
-            quote = citation.quote
-            parts.extend(
-                f"{quote[a:b]} {marks}" for a, b in sentence_spans(quote) or [(0, len(quote))]
-            )
-            parts.extend(extra)
-        answer = Answer(question, " ".join(parts), False, "extractive", citations, passages, None)
-        answer.relations = [_relation(r) for r in relations]
-        answer.notices.extend(_relation_notice(r) for r in relations)
+            markers += quoting.add_related(citation, related)
+            quoting.quote(citation, markers)
+        citations = quoting.citations
+        text = " ".join(quoting.parts)
+        answer = Answer(question, text, False, "extractive", citations, passages, None)
+        answer.relations = [_relation(r) for r in quoting.relations]
+        answer.notices.extend(_relation_notice(r) for r in quoting.relations)
         answer.notices.extend(f"the articles don't answer: {part}" for part in unanswered)
         # Verbatim quotes: every sentence is its own evidence, so this labels them
         # supported; it runs anyway so every backend's JSON has the same shape.
@@ -370,6 +330,90 @@ def document_id(sha256: str) -> str:
 def _backs(quote: str, other: str) -> bool:
     """Does another article's sentence back this quote (rag/text/support.py)?"""
     return checker().judge(quote, [other]).label != UNSUPPORTED
+
+
+def open_engine(settings: Settings, build: bool = True, progress: Progress | None = None) -> Engine:
+    """The engine over the published index; with ``build``, the seeds are indexed first
+    when there is no index yet (``progress`` as for ``build_index``)."""
+    try:
+        return Engine(settings)
+    except IndexNotFoundError:
+        if not build:
+            raise
+    build_index(settings, progress=progress)
+    return Engine(settings)
+
+
+class _Quoting:
+    """An extractive answer being put together: its citations (numbered by the
+    conversation), the quoted text, and the other articles' sentences related to it."""
+
+    def __init__(self, conversation: Conversation, quoted: set[tuple[str, int, int]]) -> None:
+        self.conversation = conversation
+        self.quoted = quoted  # (source, start, end) of every sentence shown
+        self.merged: set[int] = set()  # chosen sentences folded into an earlier one
+        self.citations: list[Citation] = []
+        self.relations: list[dict[str, Any]] = []
+        self.parts: list[str] = []
+        self._extra: list[str] = []
+
+    def cite(self, sentence: Any) -> Citation:
+        chunk = sentence.passage.chunk
+        n = self.conversation.number(
+            chunk.source, chunk.char_start + sentence.start, chunk.char_start + sentence.end
+        )
+        scores = scores_of(sentence.passage)
+        citation = span_citation(chunk, sentence.start, sentence.end, n, scores)
+        if all(c.n != n for c in self.citations):
+            self.citations.append(citation)
+        return citation
+
+    def same_in_chosen(
+        self, i: int, sentence: Any, citation: Citation, chosen: list[Any]
+    ) -> list[int]:
+        """Later chosen sentences of other articles that relate to this one (one story
+        too?); the same fact is said once, with both citations: their numbers."""
+        markers = []
+        for j, other in enumerate(chosen[i + 1 :], start=i + 1):
+            if other.passage.chunk.source == sentence.passage.chunk.source:
+                continue
+            kind = compare(sentence.text, other.text)
+            if kind is None:
+                continue
+            second = self.cite(other)
+            self.relations.append({"kind": kind, "citations": [citation, second]})
+            if kind == SAME and _backs(citation.quote, second.quote):
+                self.merged.add(j)
+                markers.append(second.n)
+        return markers
+
+    def add_related(self, citation: Citation, related: list[tuple[str, Citation]]) -> list[int]:
+        """Record other articles' related sentences; the numbers of those that report the
+        same fact (cited beside this one). The others are quoted after it."""
+        # "Reported by 2 articles" only where the other article backs the quote: a
+        # retold quote in other words, or a figure only one side gives, is not that.
+        related = [(k, c) for k, c in related if k != SAME or _backs(citation.quote, c.quote)]
+        markers = []
+        for kind, second in related:
+            if second.n not in {c.n for c in self.citations}:
+                self.citations.append(second)
+            self.relations.append({"kind": kind, "citations": [citation, second]})
+            if kind == SAME:
+                markers.append(second.n)  # the same fact, reported by another article
+            else:  # the other side is quoted too, so the reader sees both
+                self.quoted.add((second.source, second.char_start, second.char_end))
+                self._extra.append(f"{second.quote} [{second.n}]")
+        return markers
+
+    def quote(self, citation: Citation, markers: list[int]) -> None:
+        # A quote of two sentences (one leaning on the other) cites after each.
+        marks = "".join(f"[{n}]" for n in markers)
+        quote = citation.quote
+        self.parts.extend(
+            f"{quote[a:b]} {marks}" for a, b in sentence_spans(quote) or [(0, len(quote))]
+        )
+        self.parts.extend(self._extra)
+        self._extra = []
 
 
 def _absolute(sentence: Any) -> tuple[str, int, int]:

@@ -264,116 +264,15 @@ class ExtractiveAnswerer:
     ) -> list[Scored]:
         """Every sentence of ``passages`` scored against ``question``; ``whole``: the
         compound question it is a part of, whose names are given, not answers."""
-        kind = answer_type(question)
-        asked_terms = key_terms(question, kind)
-        terms = [self.stems(t) for t in asked_terms]
-        others = {
-            self.stems(t): [self.stems(a) for a in ALTERNATIVES.get(t, ())] for t in asked_terms
-        }
-
-        def found(term: str, bag: set[str]) -> bool:
-            return any(Stems.matches(t, bag) for t in (term, *others[term]))
-
-        names = [self.stems(e) for e in entities(question)]
-        target = target_phrase(question)
-        targets = [self.stems(w) for w in words(target)] if target else []
-        # A word no article uses is often a paraphrase ("total", "together"): it weighs
-        # less, unless it names something or is what the question asks about.
-        categories = {self.stems(w) for w in category_words(question)}
-        weights = {
-            t: self.idf(t)
-            * (1.0 if t in names or t in targets or self._df.get(t, 0) else self.oov_weight)
-            * (CATEGORY_WEIGHT if t in categories else 1.0)
-            for t in terms
-        }
-        total = sum(weights.values()) or 1.0
-        # "Microsoft's" in the question gives Microsoft: no answer to "who".
-        asked = frozenset(
-            w.removesuffix("'s").removesuffix("’s") for w in words(canonical(whole or question))
-        )
-        wanted = asked_titles(question)
-        spans: list[tuple[Passage, int, int]] = []
-        seen: set[tuple[str, int, int]] = set()
-        for passage in passages:
-            previous: tuple[int, int] | None = None
-            for start, end in passage.chunk.sentences:
-                # "…are already doing this.", "He said…": such a sentence is also read
-                # (and quoted) with the one before it, which says what "this" is.
-                options = [(start, end)]
-                text = passage.chunk.text
-                # the same paragraph, or the one just before (no blank line or heading)
-                near = previous and text.count("\n", previous[1], start) <= 1
-                if previous and near and refers_back(text[start:end]):
-                    options.append((previous[0], end))
-                for begin, stop in options:
-                    key = (passage.chunk.source, passage.chunk.char_start + begin, stop - begin)
-                    if key not in seen:
-                        seen.add(key)
-                        spans.append((passage, begin, stop))
-                previous = (start, end)
+        reading = self._read(question, whole)
+        spans = _spans(passages)
         if not spans:
             return []
         texts = [p.chunk.text[s:e] for p, s, e in spans]
-        doc_bags: dict[str, set[str]] = {}
-        contexts: dict[int, set[str]] = {}  # each passage's words, once, not once a sentence
-        rules = []  # (coverage, typed, has_entities, every target word present)
-        for (passage, _, _), text in zip(spans, texts, strict=True):
-            bag = self.stems.bag(text)
-            if id(passage) not in contexts:
-                contexts[id(passage)] = self.stems.bag(passage.chunk.text)
-            context = contexts[id(passage)]
-            covered = 0.0
-            for term in terms:
-                credit = 1.0 if found(term, bag) else 0.5 if found(term, context) else 0.0
-                covered += credit * weights[term]
-            source = passage.chunk.source
-            if source not in doc_bags:
-                full = self._documents(source) if self._documents else passage.chunk.text
-                doc_bags[source] = self.stems.bag(full)
-            rules.append(
-                (
-                    covered / total,
-                    has_type(kind, text, asked)
-                    and not role_of_another(question, text)
-                    and (not wanted or bool(wanted & titles(text))),
-                    all(Stems.matches(n, doc_bags[source]) for n in names),
-                    all(Stems.matches(t, bag) for t in targets),
-                )
-            )
-        # Embedding the sentences is most of an answer's time (~5 ms each on two cores):
-        # only a sentence the cheap rules leave eligible needs its own vector; the others
-        # (never quoted) rank by their passage's dense score, except each passage's
-        # best-covered sentence, which ranks the passage (``Engine._rerank``).
-        best: dict[int, int] = {}
-        for i, ((passage, _, _), rule) in enumerate(zip(spans, rules, strict=True)):
-            if id(passage) not in best or rule[0] > rules[best[id(passage)]][0]:
-                best[id(passage)] = i
-
-        def passes(rule: tuple[float, bool, bool, bool]) -> bool:
-            coverage, typed, has_entities, _ = rule
-            return typed and has_entities and coverage >= self.min_coverage
-
-        need = [
-            i for i, rule in enumerate(rules) if not self.lazy or passes(rule) or i in best.values()
-        ]
-        similarities = np.array(
-            [p.dense if p.dense is not None else 0.0 for p, _, _ in spans], dtype=np.float32
+        rules = self._rules(reading, spans, texts)
+        similarities, target_sims = self._similarities(
+            reading, spans, texts, rules, np.asarray(query_vector)
         )
-        target_sims = np.ones(len(texts), dtype=np.float32)
-        if need:
-            vectors = self._vectors([texts[i] for i in need])
-            similarities[need] = vectors @ np.asarray(query_vector)
-            # A long sentence framing a quote ("Attending the Mobile World Congress…, he
-            # explained, "We will…"") embeds as neither half: each half counts too.
-            # Only where the word rules already let the sentence answer: the halves
-            # can change whether it is close enough, not whether it covers the question.
-            halves = [(i, h) for i in need if passes(rules[i]) for h in quote_halves(texts[i])]
-            if halves:
-                half_sims = self._vectors([h for _, h in halves]) @ np.asarray(query_vector)
-                for (i, _), sim in zip(halves, half_sims, strict=True):
-                    similarities[i] = max(similarities[i], float(sim))
-            if target and targets:
-                target_sims[need] = vectors @ self._vectors([target])[0]
         scored = []
         for (passage, start, end), (coverage, typed, has_entities, all_targets), sim, tsim in zip(
             spans, rules, similarities, target_sims, strict=True
@@ -394,6 +293,124 @@ class ExtractiveAnswerer:
             )
         scored.sort(key=lambda s: -s.score)
         return scored
+
+    def _read(self, question: str, whole: str | None) -> _Reading:
+        kind = answer_type(question)
+        asked_terms = key_terms(question, kind)
+        terms = [self.stems(t) for t in asked_terms]
+        names = [self.stems(e) for e in entities(question)]
+        target = target_phrase(question)
+        targets = [self.stems(w) for w in words(target)] if target else []
+        # A word no article uses is often a paraphrase ("total", "together"): it weighs
+        # less, unless it names something or is what the question asks about.
+        categories = {self.stems(w) for w in category_words(question)}
+        weights = {
+            t: self.idf(t)
+            * (1.0 if t in names or t in targets or self._df.get(t, 0) else self.oov_weight)
+            * (CATEGORY_WEIGHT if t in categories else 1.0)
+            for t in terms
+        }
+        # "Microsoft's" in the question gives Microsoft: no answer to "who".
+        asked = frozenset(
+            w.removesuffix("'s").removesuffix("’s") for w in words(canonical(whole or question))
+        )
+        return _Reading(
+            question=question,
+            kind=kind,
+            terms=terms,
+            others={
+                self.stems(t): [self.stems(a) for a in ALTERNATIVES.get(t, ())]
+                for t in asked_terms
+            },
+            names=names,
+            target=target,
+            targets=targets,
+            weights=weights,
+            total=sum(weights.values()) or 1.0,
+            asked=asked,
+            wanted=asked_titles(question),
+        )
+
+    def _rules(
+        self, reading: _Reading, spans: list[tuple[Passage, int, int]], texts: list[str]
+    ) -> list[tuple[float, bool, bool, bool]]:
+        """Per sentence: (coverage, typed, has_entities, every target word present)."""
+        doc_bags: dict[str, set[str]] = {}
+        contexts: dict[int, set[str]] = {}  # each passage's words, once, not once a sentence
+        rules = []
+        for (passage, _, _), text in zip(spans, texts, strict=True):
+            bag = self.stems.bag(text)
+            if id(passage) not in contexts:
+                contexts[id(passage)] = self.stems.bag(passage.chunk.text)
+            context = contexts[id(passage)]
+            covered = 0.0
+            for term in reading.terms:
+                if reading.found(term, bag):
+                    covered += reading.weights[term]
+                elif reading.found(term, context):  # the passage has it: half credit
+                    covered += 0.5 * reading.weights[term]
+            source = passage.chunk.source
+            if source not in doc_bags:
+                full = self._documents(source) if self._documents else passage.chunk.text
+                doc_bags[source] = self.stems.bag(full)
+            rules.append(
+                (
+                    covered / reading.total,
+                    has_type(reading.kind, text, reading.asked)
+                    and not role_of_another(reading.question, text)
+                    and (not reading.wanted or bool(reading.wanted & titles(text))),
+                    all(Stems.matches(n, doc_bags[source]) for n in reading.names),
+                    all(Stems.matches(t, bag) for t in reading.targets),
+                )
+            )
+        return rules
+
+    def _passes(self, rule: tuple[float, bool, bool, bool]) -> bool:
+        coverage, typed, has_entities, _ = rule
+        return typed and has_entities and coverage >= self.min_coverage
+
+    def _similarities(
+        self,
+        reading: _Reading,
+        spans: list[tuple[Passage, int, int]],
+        texts: list[str],
+        rules: list[tuple[float, bool, bool, bool]],
+        query_vector: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each sentence's cosine to the question, and to the question's target phrase."""
+        # Embedding the sentences is most of an answer's time (~5 ms each on two cores):
+        # only a sentence the cheap rules leave eligible needs its own vector; the others
+        # (never quoted) rank by their passage's dense score, except each passage's
+        # best-covered sentence, which ranks the passage (``Engine._rerank``).
+        best: dict[int, int] = {}
+        for i, ((passage, _, _), rule) in enumerate(zip(spans, rules, strict=True)):
+            if id(passage) not in best or rule[0] > rules[best[id(passage)]][0]:
+                best[id(passage)] = i
+        need = [
+            i
+            for i, rule in enumerate(rules)
+            if not self.lazy or self._passes(rule) or i in best.values()
+        ]
+        similarities = np.array(
+            [p.dense if p.dense is not None else 0.0 for p, _, _ in spans], dtype=np.float32
+        )
+        target_sims = np.ones(len(texts), dtype=np.float32)
+        if not need:
+            return similarities, target_sims
+        vectors = self._vectors([texts[i] for i in need])
+        similarities[need] = vectors @ query_vector
+        # A long sentence framing a quote ("Attending the Mobile World Congress…, he
+        # explained, "We will…"") embeds as neither half: each half counts too.
+        # Only where the word rules already let the sentence answer: the halves
+        # can change whether it is close enough, not whether it covers the question.
+        halves = [(i, h) for i in need if self._passes(rules[i]) for h in quote_halves(texts[i])]
+        if halves:
+            half_sims = self._vectors([h for _, h in halves]) @ query_vector
+            for (i, _), sim in zip(halves, half_sims, strict=True):
+                similarities[i] = max(similarities[i], float(sim))
+        if reading.target and reading.targets:
+            target_sims[need] = vectors @ self._vectors([reading.target])[0]
+        return similarities, target_sims
 
     def combined(self, s: Scored) -> float:
         return self.similarity_share * s.similarity + (1 - self.similarity_share) * s.coverage
@@ -441,26 +458,7 @@ class ExtractiveAnswerer:
             if not chosen:
                 unanswered.append(part)
 
-        def key(s: Scored) -> tuple[str, int]:
-            return s.passage.chunk.source, s.passage.chunk.char_start + s.start
-
-        # A sentence that answers several parts answers the question better than one
-        # that answers one: within each part's picks it goes first.
-        parts_answered: dict[tuple[str, int], int] = {}
-        for chosen in picks:
-            for s in chosen:
-                parts_answered[key(s)] = parts_answered.get(key(s), 0) + 1
-        picks = [sorted(chosen, key=lambda s: -parts_answered[key(s)]) for chosen in picks]
-        answer: list[Scored] = []
-        seen: set[tuple[str, int]] = set()
-        for rank in range(MAX_SENTENCES):  # each part's best first, then each one's next
-            for chosen in picks:
-                if rank < len(chosen) and len(answer) < MAX_SENTENCES:
-                    s = chosen[rank]
-                    if key(s) not in seen and not any(overlaps(s, a) for a in answer):
-                        seen.add(key(s))
-                        answer.append(s)
-        return everything, answer, unanswered
+        return everything, _interleave(picks), unanswered
 
     def select(self, scored: list[Scored]) -> list[Scored]:
         """The answer's sentences, best first; empty means refuse."""
@@ -477,3 +475,73 @@ class ExtractiveAnswerer:
             if not any(overlaps(candidate, c) for c in chosen):  # a sentence once
                 chosen.append(candidate)
         return chosen
+
+
+def _key(s: Scored) -> tuple[str, int]:
+    return s.passage.chunk.source, s.passage.chunk.char_start + s.start
+
+
+def _interleave(picks: list[list[Scored]]) -> list[Scored]:
+    """One answer from each part's picks: each part's best first, then each one's next."""
+    # A sentence that answers several parts answers the question better than one
+    # that answers one: within each part's picks it goes first.
+    parts_answered: dict[tuple[str, int], int] = {}
+    for chosen in picks:
+        for s in chosen:
+            parts_answered[_key(s)] = parts_answered.get(_key(s), 0) + 1
+    picks = [sorted(chosen, key=lambda s: -parts_answered[_key(s)]) for chosen in picks]
+    answer: list[Scored] = []
+    seen: set[tuple[str, int]] = set()
+    for rank in range(MAX_SENTENCES):
+        for chosen in picks:
+            if rank < len(chosen) and len(answer) < MAX_SENTENCES:
+                s = chosen[rank]
+                if _key(s) not in seen and not any(overlaps(s, a) for a in answer):
+                    seen.add(_key(s))
+                    answer.append(s)
+    return answer
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the answerer takes from a question, stemmed."""
+
+    question: str
+    kind: str | None
+    terms: list[str]
+    others: dict[str, list[str]]  # term → its plain synonyms
+    names: list[str]
+    target: str | None
+    targets: list[str]
+    weights: dict[str, float]
+    total: float
+    asked: frozenset[str]
+    wanted: frozenset[str]
+
+    def found(self, term: str, bag: set[str]) -> bool:
+        return any(Stems.matches(t, bag) for t in (term, *self.others[term]))
+
+
+def _spans(passages: Sequence[Passage]) -> list[tuple[Passage, int, int]]:
+    """The sentences to score: each passage's sentences, and a sentence that points back
+    together with the one before it."""
+    spans: list[tuple[Passage, int, int]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for passage in passages:
+        previous: tuple[int, int] | None = None
+        text = passage.chunk.text
+        for start, end in passage.chunk.sentences:
+            # "…are already doing this.", "He said…": such a sentence is also read
+            # (and quoted) with the one before it, which says what "this" is.
+            options = [(start, end)]
+            # the same paragraph, or the one just before (no blank line or heading)
+            near = previous and text.count("\n", previous[1], start) <= 1
+            if previous and near and refers_back(text[start:end]):
+                options.append((previous[0], end))
+            for begin, stop in options:
+                key = (passage.chunk.source, passage.chunk.char_start + begin, stop - begin)
+                if key not in seen:
+                    seen.add(key)
+                    spans.append((passage, begin, stop))
+            previous = (start, end)
+    return spans

@@ -7,6 +7,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
+import numpy as np
+
 from rag.embed import MiniLM, as_llama_embedding
 from rag.index import store, stories
 from rag.index.backend import LocalStore, Store
@@ -103,8 +105,6 @@ class Retriever:
         self, vector: Any, top: int, sources: frozenset[str] | None = None
     ) -> dict[str, int]:
         """Source → 1-based rank of its lead among the ``top`` closest to ``vector``."""
-        import numpy as np
-
         similarity = self._leads @ np.asarray(vector, dtype=np.float32)
         if sources is not None:
             allowed = np.array([s in sources for s in self._lead_sources], dtype=bool)

@@ -11,6 +11,7 @@ Each timing: min and median of ``runs`` runs (≥ 5).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -139,8 +140,6 @@ def _child(cmd: list[str]) -> tuple[float, str, dict[str, float]]:
 def ingest_throughput(seeds: Path, work: Path, settings: Settings) -> dict[str, Any]:
     """``rag.ingest`` on ``seeds`` (a new process, from scratch) against the bare
     embedder on the very chunks it stored: the physical limit on this machine."""
-    import json
-
     index = work / "index"
     wall, report, ingest_usage = _child(
         [sys.executable, "-m", "rag.ingest", "--json", "--seeds", str(seeds), "--index", str(index)]

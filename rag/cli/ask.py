@@ -12,30 +12,26 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TextIO
 
-from rag.answer.cite import file_link, osc8, passage_dict
+from rag.answer.cite import passage_dict
 from rag.answer.engine import Engine
 from rag.answer.llm import make_generator
 from rag.answer.scope import Scope
+from rag.cli.chat import converse
 from rag.cli.common import (
     EXIT_USAGE,
     add_backend_flags,
     add_location_flags,
     backend_overrides,
-    progress_bar,
     run,
     use_color,
 )
-from rag.cli.ingest import describe
+from rag.cli.output import open_engine, render_answer
 from rag.config import load_settings
-from rag.errors import IndexNotFoundError, RagError
-from rag.ingest.build import build_index
+from rag.errors import RagError
+from rag.model import Answer, Retrieval
 from rag.text.dates import parse_date
-
-if TYPE_CHECKING:
-    from rag.answer.engine import Engine
-    from rag.model import Answer, Retrieval
 
 PROG = "python -m rag.ask"
 
@@ -53,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_backend_flags(parser)
     parser.add_argument(
         "--retrieve-only", action="store_true", help="print the ranked passages, no answer"
+    )
+    parser.add_argument(
+        "-i",
+        "--interactive",
+        action="store_true",
+        help="a conversation: follow-ups are read against the previous turn and source "
+        "numbers stay the same across turns (/quit ends)",
     )
     parser.add_argument(
         "--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help=argparse.SUPPRESS
@@ -84,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the question is empty")
     if args.list and args.question is not None:
         parser.error("--list takes no question")
+    if args.interactive and (args.question is not None or args.retrieve_only or args.list):
+        parser.error("-i takes no question, --retrieve-only or --list: ask in the chat")
     return run(lambda: _main(args), PROG)
 
 
@@ -91,27 +96,20 @@ def _main(args: argparse.Namespace) -> int:
     settings = load_settings(seeds_dir=args.seeds, index_dir=args.index, **backend_overrides(args))
 
     scope = Scope.from_args(args.source, args.outlet, args.since, args.until)
-    engine = open_engine(settings)
+    engine = open_engine(settings, PROG)
     if args.list:
         return _list_articles(engine, args.json)
+    if args.interactive:
+        return converse(settings, scope, args.json, PROG)
     generator = None
     if not args.retrieve_only and settings.llm != "extractive":
         generator = make_generator(settings)
-
-    if args.question is not None:
-        questions = [args.question]
-    else:
-        if sys.stdin.isatty():
-            print(
-                f"{PROG}: reading questions from stdin, one per line (Ctrl-D ends)", file=sys.stderr
-            )
-        questions = [line.strip() for line in sys.stdin if line.strip()]
-        if not questions:
-            print(
-                f"{PROG}: error: no question given (pass one, or pipe them on stdin)",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+    questions = [args.question] if args.question is not None else _stdin_questions()
+    if not questions:
+        print(
+            f"{PROG}: error: no question given (pass one, or pipe them on stdin)", file=sys.stderr
+        )
+        return EXIT_USAGE
     out = sys.stdout
     status = 0
     for number, question in enumerate(questions):
@@ -121,16 +119,9 @@ def _main(args: argparse.Namespace) -> int:
                 _print_passages(out, question, retrieval, engine, args.json)
             else:
                 answer = engine.ask(question, args.k, args.mode, generator=generator, scope=scope)
-                if args.json:
-                    out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
-                else:
-                    if number:
-                        out.write("\n" + "-" * 72 + "\n")
-                    out.write(render_answer(answer, settings.seeds_dir, use_color(out)))
-                for notice in answer.notices:
-                    print(f"{PROG}: note: {notice}", file=sys.stderr)
-        except Exception as err:
-            if not isinstance(err, RagError) or len(questions) == 1:
+                _print_answer(out, answer, settings.seeds_dir, args.json, first=number == 0)
+        except RagError as err:
+            if len(questions) == 1:
                 raise
             # In batch mode one bad question must not lose the others.
             print(f"{PROG}: error: {question[:60]!r}: {err.message}", file=sys.stderr)
@@ -139,6 +130,25 @@ def _main(args: argparse.Namespace) -> int:
             status = 1
         out.flush()
     return status
+
+
+def _stdin_questions() -> list[str]:
+    if sys.stdin.isatty():
+        print(f"{PROG}: reading questions from stdin, one per line (Ctrl-D ends)", file=sys.stderr)
+    return [line.strip() for line in sys.stdin if line.strip()]
+
+
+def _print_answer(
+    out: TextIO, answer: Answer, seeds_dir: Path, as_json: bool, first: bool
+) -> None:
+    if as_json:
+        out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        if not first:
+            out.write("\n" + "-" * 72 + "\n")
+        out.write(render_answer(answer, seeds_dir, use_color(out)))
+    for notice in answer.notices:
+        print(f"{PROG}: note: {notice}", file=sys.stderr)
 
 
 def _list_articles(engine: Engine, as_json: bool) -> int:
@@ -161,51 +171,6 @@ def _list_articles(engine: Engine, as_json: bool) -> int:
             when = item["published"] or "(no date)"
             print(f"{item['source']}  {when}  {item['outlet'] or '-'}  {item['title'] or ''}")
     return 0
-
-
-def open_engine(settings: Any) -> Engine:
-    """The engine over the published index, indexing the seeds first if there is none."""
-    try:
-        return Engine(settings)
-    except IndexNotFoundError:
-        print(f"{PROG}: no index yet; indexing {settings.seeds_dir} first", file=sys.stderr)
-        report = build_index(settings, progress=progress_bar())
-        print(describe(report), file=sys.stderr)
-        return Engine(settings)
-
-
-def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
-    doubtful = [s for s in answer.sentences if s["label"] != "supported"]
-    text = answer.text
-    if doubtful:  # mark each sentence the check could not back, where it stands
-        text = " ".join(
-            str(s["text"]) + ("" if s["label"] == "supported" else f" <{s['label']}>")
-            for s in answer.sentences
-        )
-    lines = [textwrap.fill(text, width=88), ""]
-    if answer.refused:
-        lines.append("(no sentence in the indexed articles answers this question)")
-        return "\n".join(lines) + "\n"
-    if doubtful:
-        lines.append("Checks (each sentence against the passages it cites):")
-        for sentence in doubtful:
-            reasons = cast("list[str]", sentence["flags"])
-            flags = "; ".join(reasons) or "weakly matched"
-            lines.append(
-                textwrap.fill(f"- {sentence['label']}: {flags}", width=88, subsequent_indent="  ")
-            )
-        lines.append("")
-    lines.append("Sources:")
-    for citation in answer.citations:
-        label, uri = file_link(seeds_dir, citation)
-        shown = osc8(label, uri) if links else label
-        about = " — ".join(x for x in (citation.title, citation.outlet) if x)
-        lines.append(f"[{citation.n}] {shown}" + (f"  {about}" if about else ""))
-        quote = textwrap.fill(
-            f"“{citation.quote}”", width=88, initial_indent="    ", subsequent_indent="    "
-        )
-        lines.append(quote)
-    return "\n".join(lines) + "\n"
 
 
 def _print_passages(

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from tqdm import tqdm
+
 from rag.errors import RagError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
@@ -70,8 +72,6 @@ def progress_bar() -> Callable[[int, int, str], None]:
                 state.pop("bar").close()
             state["stage"] = stage
         if "bar" not in state:
-            from tqdm import tqdm
-
             state["bar"] = tqdm(
                 total=total,
                 desc=stage,

@@ -26,10 +26,10 @@ from typing import Any
 
 from rag.answer.llm import make_generator
 from rag.answer.retrieve import Mode
-from rag.cli.ask import open_engine
 from rag.cli.common import add_backend_flags, add_location_flags, backend_overrides, run
 from rag.cli.evalsets import discover, run_folder
 from rag.cli.gold import Gold, load_gold
+from rag.cli.output import open_engine
 from rag.config import load_settings
 from rag.errors import ConfigError
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(
             seeds_dir=args.seeds, index_dir=args.index, **backend_overrides(args)
         )
-        engine = open_engine(settings)
+        engine = open_engine(settings, PROG)
         if args.calibrate:
             print(json.dumps(calibrate(engine, gold), indent=1))
             return 0

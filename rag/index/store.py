@@ -28,8 +28,11 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from rag.errors import IndexIncompatibleError, IndexLockedError, IndexNotFoundError
 
@@ -41,8 +44,6 @@ LEADS = "leads"
 
 
 def chromadb_version() -> str:
-    from importlib.metadata import version
-
     return version("chromadb")
 
 
@@ -275,8 +276,6 @@ def write_leads(
 ) -> int:
     """Keep the vector of each article's first passage: ``sources[i]``'s passage starting
     at character ``starts[i]`` has vector ``vectors[i]``."""
-    import numpy as np
-
     first: dict[str, tuple[int, int]] = {}  # source → (char_start, row)
     for row, (source, start) in enumerate(zip(sources, starts, strict=True)):
         if source not in first or start < first[source][0]:
@@ -292,7 +291,5 @@ def write_leads(
 
 
 def read_leads(generation_path: Path) -> tuple[list[str], Any]:
-    import numpy as np
-
     sources = json.loads((generation_path / f"{LEADS}.json").read_text(encoding="utf-8"))
     return sources, np.load(generation_path / f"{LEADS}.npy")

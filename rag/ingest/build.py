@@ -87,18 +87,7 @@ def build_index(
     lock = target.writer_lock()
     try:
         target.clean_leftovers()
-        candidates, skipped = discover(seeds)
-        documents: list[Document] = []
-        for candidate in candidates:
-            try:
-                documents.append(read_document(candidate, settings.max_file_bytes))
-            except SkipFile as why:
-                skipped.append((candidate.source, str(why)))
-        if not documents:
-            detail = f" ({len(skipped)} files skipped)" if skipped else ""
-            raise NoArticlesError(
-                f"no usable articles in {seeds}{detail}; add .txt, .md, .html or .pdf files"
-            )
+        documents, skipped = _read_all(seeds, settings.max_file_bytes)
 
         previous = None if rebuild else _previous(target, fp)
         old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
@@ -124,17 +113,7 @@ def build_index(
         )
         del old_collection
         mark = time.perf_counter()
-        manifest = {
-            "format": store.FORMAT,
-            "fingerprint": fp,
-            "shape": settings.shape(),
-            "chromadb_version": store.chromadb_version(),
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "chunk_count": report.chunks,
-            "files": files_manifest,
-            "skipped": [list(s) for s in skipped],
-        }
-        (building / store.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        _write_manifest(building, fp, settings, report.chunks, files_manifest, skipped)
         try:
             target.put_documents(building, [document_row(d) for d in documents])
             verify.in_subprocess(building, chroma_url=target.url)
@@ -151,6 +130,44 @@ def build_index(
         return report
     finally:
         lock.release()
+
+
+def _read_all(seeds: Path, max_bytes: int) -> tuple[list[Document], list[tuple[str, str]]]:
+    """Every usable article in ``seeds``, and (file, why) for each file skipped."""
+    candidates, skipped = discover(seeds)
+    documents: list[Document] = []
+    for candidate in candidates:
+        try:
+            documents.append(read_document(candidate, max_bytes))
+        except SkipFile as why:
+            skipped.append((candidate.source, str(why)))
+    if not documents:
+        detail = f" ({len(skipped)} files skipped)" if skipped else ""
+        raise NoArticlesError(
+            f"no usable articles in {seeds}{detail}; add .txt, .md, .html or .pdf files"
+        )
+    return documents, skipped
+
+
+def _write_manifest(
+    building: Path,
+    fp: str,
+    settings: Settings,
+    chunks: int,
+    files: dict[str, Any],
+    skipped: list[tuple[str, str]],
+) -> None:
+    manifest = {
+        "format": store.FORMAT,
+        "fingerprint": fp,
+        "shape": settings.shape(),
+        "chromadb_version": store.chromadb_version(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "chunk_count": chunks,
+        "files": files,
+        "skipped": [list(s) for s in skipped],
+    }
+    (building / store.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
 
 
 def _writer(building: Path, settings: Settings, passages: int, target: Store) -> writer.Writer:

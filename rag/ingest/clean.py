@@ -163,23 +163,44 @@ def _meta_from_line(line: str) -> dict[str, str]:
 
 def clean_lines(lines: list[str], given: ArticleMeta | None = None) -> Cleaned:
     """Label every line; ``given`` metadata (front matter, HTML meta) wins over found."""
-    n = len(lines)
-    labels = ["" for _ in range(n)]
-    found: dict[str, str] = {}
-
+    labels = ["blank" if not line.strip() else "" for line in lines]
+    _label_footer(lines, labels)
+    _label_headline_lists(lines, labels)
+    found = _label_meta(lines, labels)
+    title_at = _label_title(lines, labels)
     for i, line in enumerate(lines):
-        if not line.strip():
-            labels[i] = "blank"
+        if labels[i] == "":
+            labels[i] = "body" if is_prose(line) or _ends_sentence(line) else "aside"
 
-    # Footers: from the header to the end (meta lines inside still feed metadata).
+    # A dateline opens the first paragraph of the article itself, which stays body text.
+    first_body = next((i for i, label in enumerate(labels) if label == "body"), None)
+    dateline = _DATELINE.match(lines[first_body].strip()) if first_body is not None else None
+    if dateline and (day := _iso_day(dateline.group("date"))):
+        found.setdefault("published", day)
+
+    given = given or ArticleMeta()
+    merged = ArticleMeta(
+        title=given.title or (lines[title_at].strip() if title_at is not None else None),
+        outlet=given.outlet or found.get("outlet"),
+        byline=given.byline or found.get("byline"),
+        published=given.published or found.get("published"),
+    )
+    return Cleaned(labels=tuple(labels), meta=merged)
+
+
+def _label_footer(lines: list[str], labels: list[str]) -> None:
+    """Footers: from the header to the end (meta lines inside still feed metadata)."""
     for i, line in enumerate(lines):
         if labels[i] == "" and _FOOTER_HEADERS.match(line.strip()):
-            for j in range(i, n):
+            for j in range(i, len(lines)):
                 if labels[j] != "blank":
                     labels[j] = "boilerplate"
-            break
+            return
 
-    # Headline lists: header, then headline-like lines until prose resumes.
+
+def _label_headline_lists(lines: list[str], labels: list[str]) -> None:
+    """Headline lists: header, then headline-like lines until prose resumes."""
+    n = len(lines)
     i = 0
     while i < n:
         if labels[i] == "" and _LIST_HEADERS.match(lines[i].strip()):
@@ -193,6 +214,10 @@ def clean_lines(lines: list[str], given: ArticleMeta | None = None) -> Cleaned:
         else:
             i += 1
 
+
+def _label_meta(lines: list[str], labels: list[str]) -> dict[str, str]:
+    """Dates, outlets and bylines: their lines labelled, their values returned."""
+    found: dict[str, str] = {}
     for i, line in enumerate(lines):
         text = line.strip()
         meta = _meta_from_line(text)
@@ -206,37 +231,24 @@ def clean_lines(lines: list[str], given: ArticleMeta | None = None) -> Cleaned:
             found.setdefault("outlet", m.group(1).strip())
         if labels[i] == "" and _BOILERPLATE.match(text):
             labels[i] = "boilerplate"
+    return found
 
-    # Title: the longest headline-like line among those before the first prose line.
+
+def _label_title(lines: list[str], labels: list[str]) -> int | None:
+    """Title: the longest headline-like line among those before the first prose line."""
+    n = len(lines)
     first_prose = next((i for i in range(n) if labels[i] == "" and is_prose(lines[i])), n)
     lead = [i for i in range(first_prose) if labels[i] == ""]
-    title_at: int | None = None
     heads = [i for i in lead if is_headline_like(lines[i])]
-    if heads:
-        title_at = max(heads, key=lambda i: len(_words(lines[i])))
-        for i in lead:
-            if i < title_at:
-                labels[i] = "boilerplate"  # kicker / section label above the headline
-            elif i == title_at or is_headline_like(lines[i]):
-                labels[i] = "title"
-    for i in range(n):
-        if labels[i] == "":
-            labels[i] = "body" if is_prose(lines[i]) or _ends_sentence(lines[i]) else "aside"
-
-    # A dateline opens the first paragraph of the article itself, which stays body text.
-    first_body = next((i for i in range(n) if labels[i] == "body"), None)
-    dateline = _DATELINE.match(lines[first_body].strip()) if first_body is not None else None
-    if dateline and (day := _iso_day(dateline.group("date"))):
-        found.setdefault("published", day)
-
-    given = given or ArticleMeta()
-    merged = ArticleMeta(
-        title=given.title or (lines[title_at].strip() if title_at is not None else None),
-        outlet=given.outlet or found.get("outlet"),
-        byline=given.byline or found.get("byline"),
-        published=given.published or found.get("published"),
-    )
-    return Cleaned(labels=tuple(labels), meta=merged)
+    if not heads:
+        return None
+    title_at = max(heads, key=lambda i: len(_words(lines[i])))
+    for i in lead:
+        if i < title_at:
+            labels[i] = "boilerplate"  # kicker / section label above the headline
+        elif i == title_at or is_headline_like(lines[i]):
+            labels[i] = "title"
+    return title_at
 
 
 def _ends_sentence(line: str) -> bool:

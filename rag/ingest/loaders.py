@@ -7,6 +7,8 @@ reports it and goes on with the others.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -61,33 +63,9 @@ def discover(root: Path) -> tuple[list[Candidate], list[tuple[str, str]]]:
 
 def read_document(candidate: Candidate, max_bytes: int) -> Document:
     path = candidate.path
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SkipFile(
-                f"too large ({size:,} bytes; the limit is RAG_MAX_FILE_BYTES={max_bytes:,})"
-            )
-        raw = path.read_bytes()
-    except PermissionError:
-        raise SkipFile("unreadable (permission denied)") from None
-    except OSError as err:
-        raise SkipFile(f"unreadable ({err.strerror or err})") from None
+    raw = _read_bytes(path, max_bytes)
     kind = SUFFIXES[path.suffix.lower()]
-    if kind == "pdf":
-        text, meta = _read_pdf(raw)
-    else:
-        if b"\x00" in raw[:8192]:
-            raise SkipFile("binary content (NUL bytes) in a text file")
-        try:
-            decoded = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            raise SkipFile(f"invalid UTF-8 at byte {err.start}") from None
-        if kind == "html":
-            text, meta = _read_html(decoded)
-        elif kind == "md":
-            text, meta = _read_markdown(decoded)
-        else:
-            text, meta = decoded, ArticleMeta()
+    text, meta = _read_pdf(raw) if kind == "pdf" else _read_text(raw, kind)
     if not text.strip():
         raise SkipFile("empty (no text)")
     meta = _merge(_read_sidecar(path), meta)
@@ -104,6 +82,35 @@ def read_document(candidate: Candidate, max_bytes: int) -> Document:
     )
 
 
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SkipFile(
+                f"too large ({size:,} bytes; the limit is RAG_MAX_FILE_BYTES={max_bytes:,})"
+            )
+        return path.read_bytes()
+    except PermissionError:
+        raise SkipFile("unreadable (permission denied)") from None
+    except OSError as err:
+        raise SkipFile(f"unreadable ({err.strerror or err})") from None
+
+
+def _read_text(raw: bytes, kind: str) -> tuple[str, ArticleMeta]:
+    """Text and metadata of a .txt, .md or .html file."""
+    if b"\x00" in raw[:8192]:
+        raise SkipFile("binary content (NUL bytes) in a text file")
+    try:
+        decoded = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SkipFile(f"invalid UTF-8 at byte {err.start}") from None
+    if kind == "html":
+        return _read_html(decoded)
+    if kind == "md":
+        return _read_markdown(decoded)
+    return decoded, ArticleMeta()
+
+
 def _merge(first: ArticleMeta, second: ArticleMeta) -> ArticleMeta:
     return ArticleMeta(
         title=first.title or second.title,
@@ -115,8 +122,6 @@ def _merge(first: ArticleMeta, second: ArticleMeta) -> ArticleMeta:
 
 def _read_sidecar(path: Path) -> ArticleMeta:
     """``<file>.meta.json`` lets a user supply title, outlet, byline, published."""
-    import json
-
     sidecar = path.with_name(path.name + ".meta.json")
     if not sidecar.is_file():
         return ArticleMeta()
@@ -171,8 +176,6 @@ def _read_html(html: str) -> tuple[str, ArticleMeta]:
 
 
 def _read_pdf(raw: bytes) -> tuple[str, ArticleMeta]:
-    import io
-
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

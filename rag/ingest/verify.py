@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from rag.errors import IndexVerifyError, RagError
 from rag.index import store
 from rag.index.backend import open_store
@@ -26,8 +28,6 @@ SAME_VECTOR = 1e-4  # distance at which two stored vectors count as one
 
 def check(path: Path, chroma_url: str | None = None) -> dict[str, int]:
     """Raise IndexVerifyError unless the generation at ``path`` is sound."""
-    import numpy as np
-
     try:
         manifest = store.read_manifest(path)
         collection = open_store(path.parent, chroma_url).open_collection(path)

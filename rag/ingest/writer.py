@@ -16,9 +16,12 @@ its parent (``PR_SET_PDEATHSIG``): a killed ingest leaves no writer behind.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -209,13 +212,9 @@ class ChildWriter(Writer):
 
 
 def _die_with_parent() -> None:
-    try:
-        import ctypes
-        import signal
-
+    # not Linux: the closed stdin still ends the child
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the closed stdin still ends the child
 
 
 def _read(stream: Any) -> Iterator[Message]:

@@ -131,14 +131,29 @@ def _number(text: str) -> float:
 
 def extract(text: str) -> list[Fact]:
     """Every number-like fact and quoted phrase in ``text``."""
+    clean = text.replace("\u00a0", " ")
+    facts, taken = _dates(clean)
+    facts += _amounts(clean, taken)
+    facts += _number_words(clean)
+    facts += _named(clean)
+    return facts
+
+
+def _dates(clean: str) -> tuple[list[Fact], list[tuple[int, int]]]:
+    """ISO dates as year, month and day; with the spans they take."""
     facts: list[Fact] = []
     taken: list[tuple[int, int]] = []
-    clean = text.replace("\u00a0", " ")
     for match in _ISO_DATE.finditer(clean):
         year, month, day = (int(g) for g in match.groups())
         facts += [Fact("amount", year, None, match.group()), Fact("month", month, None, "")]
         facts.append(Fact("amount", day, None, ""))
         taken.append(match.span())
+    return facts, taken
+
+
+def _amounts(clean: str, taken: list[tuple[int, int]]) -> list[Fact]:
+    """Numbers written in digits, with their currency, scale or percent sign."""
+    facts: list[Fact] = []
     for match in _AMOUNT.finditer(clean):
         if any(s <= match.start("num") < e for s, e in taken):
             continue
@@ -152,6 +167,12 @@ def extract(text: str) -> list[Fact]:
         value *= _SCALE.get(scale, 1.0)
         kind = "percent" if match.group("pct") else "amount"
         facts.append(Fact(kind, value, unit, match.group().strip()))
+    return facts
+
+
+def _number_words(clean: str) -> list[Fact]:
+    """Numbers written in words ("three", "two million euros")."""
+    facts: list[Fact] = []
     fractions = [m.span() for m in _FRACTIONS.finditer(clean)]
     for match in _WORDS.finditer(clean):
         if any(s <= match.start() < e for s, e in fractions):
@@ -161,8 +182,15 @@ def extract(text: str) -> list[Fact]:
         )
         unit = _CURRENCY_WORD.get((match.group("cur") or "").lower())
         facts.append(Fact("amount", value, unit, match.group()))
-    for match in _ORDINALS.finditer(clean):
-        facts.append(Fact("ordinal", _ORDINAL[match.group(1).lower()], None, match.group()))
+    return facts
+
+
+def _named(clean: str) -> list[Fact]:
+    """Ordinals, fractions, months, weekdays and quoted phrases."""
+    facts = [
+        Fact("ordinal", _ORDINAL[m.group(1).lower()], None, m.group())
+        for m in _ORDINALS.finditer(clean)
+    ]
     for match in _FRACTIONS.finditer(clean):
         key = match.group(1).lower().replace("-", " ")
         facts.append(Fact("fraction", _FRACTION.get(key, 0.75), None, match.group()))
@@ -170,8 +198,9 @@ def extract(text: str) -> list[Fact]:
         name = match.group(1).lower().rstrip(".")
         number = _MONTHS.index(name) + 1 if name in _MONTHS else _MONTH_ABBR[name[:3]]
         facts.append(Fact("month", number, None, match.group()))
-    for match in _WEEKDAY.finditer(clean):
-        facts.append(Fact("weekday", match.group(1).lower(), None, match.group()))
+    facts += [
+        Fact("weekday", m.group(1).lower(), None, m.group()) for m in _WEEKDAY.finditer(clean)
+    ]
     for match in _QUOTE.finditer(clean):
         quoted = normal_quote(match.group(1) or match.group(2))
         if len(quoted.split()) >= 2:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rag.text import facts
@@ -244,8 +244,6 @@ def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
     ``texts``: citation number → the text of the passage it cites. A sentence is judged
     against all the passages it cites; a citation by whether its own passage supports
     the sentences that cite it (citation precision)."""
-    from dataclasses import replace
-
     if answer.refused:
         answer.sentences = []
         return answer

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
 
+from rag.index import remote
 from tests.conftest import SEEDS, run_rag
 from tests.ui.conftest import RunningApp, start_app, stop_app
 
@@ -81,8 +83,6 @@ def replica(base: Path, name: str, url: str) -> RunningApp:
 
 
 def ask(app: RunningApp, question: str) -> dict:
-    from gradio_client import Client
-
     return Client(app.url + "/", verbose=False).predict(question, api_name="/ask")
 
 
@@ -130,7 +130,6 @@ def test_two_replicas_share_one_server_through_updates_and_a_restart(
 
         # The server goes away: a clear message, no hang; back again: answers resume.
         server.stop()
-        from gradio_client import Client
 
         started = time.monotonic()
         with pytest.raises(Exception, match="Chroma server .* does not answer"):
@@ -152,8 +151,6 @@ def test_two_replicas_share_one_server_through_updates_and_a_restart(
 def test_a_second_ingest_is_refused_while_one_holds_the_lease(
     server: ChromaServer, tmp_path: Path
 ) -> None:
-    from rag.index import remote
-
     env = {"RAG_CHROMA_URL": server.url}
     lease = remote.Lease(server.url)  # an ingest "running" in this process
     try:
@@ -170,8 +167,6 @@ def test_a_second_ingest_is_refused_while_one_holds_the_lease(
 def test_a_lease_left_by_a_killed_ingest_on_this_machine_is_taken_over(
     server: ChromaServer,
 ) -> None:
-    from rag.index import remote
-
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], text=True, capture_output=True
     ).stdout.strip()

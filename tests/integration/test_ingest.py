@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.answer.engine import Engine
+from rag.answer.live import LiveEngine
 from rag.config import Settings
 from rag.embed import MAX_TOKENS, MiniLM
-from rag.errors import IndexIncompatibleError, IndexLockedError, NoArticlesError
+from rag.errors import (
+    IndexIncompatibleError,
+    IndexLockedError,
+    IndexVerifyError,
+    IndexWriteError,
+    NoArticlesError,
+)
 from rag.index import store
+from rag.index.sidecars import write_search_sidecars
+from rag.ingest import verify, writer
 from rag.ingest.build import build_index
+from rag.model import REFUSAL
 
 
 def settings(seeds: Path, index: Path, **extra) -> Settings:
@@ -69,8 +83,6 @@ def test_boilerplate_is_never_indexed(built_index) -> None:
 
 
 def test_unanswerable_questions_get_the_fixed_refusal(built_index) -> None:
-    from rag.model import REFUSAL
-
     engine = Engine(settings(*built_index))
     for question in ("What is the capital of Peru?", "How many employees does Mistral have?"):
         answer = engine.ask(question)
@@ -226,8 +238,6 @@ def _children(pid: int) -> list[str]:
 def test_kill_9_during_an_ingest_leaves_the_published_index_answering(
     point: str, seeds_copy: Path, tmp_path: Path
 ) -> None:
-    import random
-
     index = tmp_path / "index"
     build_index(settings(seeds_copy, index))
     published = store.current_name(index)
@@ -289,8 +299,6 @@ def test_the_passage_an_answer_quotes_is_listed_first(built_index) -> None:
 def test_a_question_in_flight_finishes_on_the_generation_it_started_on(
     seeds_copy: Path, tmp_path: Path
 ) -> None:
-    from rag.answer.live import LiveEngine
-
     index = tmp_path / "index"
     build_index(settings(seeds_copy, index))
     live = LiveEngine(settings(seeds_copy, index), check_every=0)
@@ -318,8 +326,6 @@ def _published_copy_and_a_new_article(
 ) -> tuple[Path, str]:
     """A copy of the shared index (and its published generation's name), with one more
     article in the seeds, so the next ingest builds a new generation."""
-    import shutil
-
     index_copy = tmp_path / "index"
     shutil.copytree(built_index[1], index_copy)
     (seeds_copy / "extra.txt").write_text("A new article about harbour seals.\n", encoding="utf-8")
@@ -329,11 +335,7 @@ def _published_copy_and_a_new_article(
 def test_a_corrupt_new_generation_is_never_published(
     built_index, seeds_copy: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    from rag.errors import IndexVerifyError
-
     index_copy, before = _published_copy_and_a_new_article(built_index, seeds_copy, tmp_path)
-
-    from rag.ingest import verify
 
     real = verify.in_subprocess
 
@@ -351,8 +353,6 @@ def test_a_corrupt_new_generation_is_never_published(
 
 
 def test_the_check_passes_a_sound_generation_in_a_child_process(built_index) -> None:
-    from rag.ingest import verify
-
     _, index = built_index
     generation = store.open_current(index)
     got = verify.in_subprocess(generation.path)
@@ -361,10 +361,6 @@ def test_the_check_passes_a_sound_generation_in_a_child_process(built_index) -> 
 
 def test_the_check_accepts_records_with_equal_vectors(built_index, tmp_path: Path) -> None:
     # Equal texts give equal vectors; which of them a query returns first is arbitrary.
-    import json
-    import shutil
-
-    from rag.ingest import verify
 
     _, index = built_index
     generation = tmp_path / "g"
@@ -391,12 +387,6 @@ def test_sidecars_built_from_memory_match_those_rebuilt_from_chroma(
 ) -> None:
     """The ingest builds BM25, leads and stories from the passages it holds (reused and
     new); a replica rebuilds them from the stored records. Both must agree exactly."""
-    import shutil
-
-    import numpy as np
-
-    from rag.index.sidecars import write_search_sidecars
-
     _, index = built_index
     index_copy = tmp_path / "index"
     shutil.copytree(index, index_copy)
@@ -424,8 +414,6 @@ def test_a_child_process_stores_the_same_index_as_a_thread(
 ) -> None:
     """Large ingests store from a child process (rag/ingest/writer.py); its generation holds
     exactly the records, vectors and texts the in-process writer stores."""
-    import numpy as np
-
     _, index = built_index
     by_child = tmp_path / "child"
     report = build_index(settings(seeds_copy, by_child, store_process_from=0))
@@ -450,9 +438,6 @@ def test_a_child_process_stores_the_same_index_as_a_thread(
 def test_a_failed_store_is_an_error_and_publishes_nothing(
     built_index, seeds_copy: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    from rag.errors import IndexWriteError
-    from rag.ingest import writer
-
     index_copy, before = _published_copy_and_a_new_article(built_index, seeds_copy, tmp_path)
     # The child process is told to store into a folder it cannot create.
     real = writer.ChildWriter.__init__

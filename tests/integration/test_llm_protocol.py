@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 
 import pytest
 
-from rag.answer.engine import Engine
+from rag.answer.engine import Conversation, Engine
 from rag.answer.llm import make_generator
+from rag.chat import Chat, Session
 from rag.config import Settings
-from rag.errors import LLMResponseError, LLMTimeoutError, LLMUnavailableError
+from rag.errors import ConfigError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
+from rag.model import Answer
 from tests.conftest import run_rag
-from tests.fakes import FakeChatServer, Step
+from tests.fakes import Canary, FakeChatServer, Step
 
 
 def generator_for(url: str, **extra):
@@ -104,9 +107,6 @@ def test_a_stream_cut_mid_answer_keeps_the_part_that_arrived(engine: Engine) -> 
 
 
 def test_streaming_yields_text_then_the_checked_answer(engine: Engine) -> None:
-    from rag.answer.engine import Conversation
-    from rag.model import Answer
-
     reply = "Arthur Mensch is the co-founder and CEO of Mistral [1]."
     with FakeChatServer([Step(reply=reply)]) as server:
         generator = generator_for(server.base_url)
@@ -182,8 +182,6 @@ def test_missing_configuration_is_a_usage_error(built_index) -> None:
 def test_a_100000_character_question_is_refused_at_once_without_a_model_call(
     engine: Engine,
 ) -> None:
-    from rag.errors import ConfigError
-
     with FakeChatServer([Step(reply="never asked [1].")]) as server:
         generator = generator_for(server.base_url)
         started = time.perf_counter()
@@ -197,12 +195,10 @@ def test_a_100000_character_question_is_refused_at_once_without_a_model_call(
 def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
     import tiktoken
 
-    from ui.app import ChatService, ChatSession
-
     seeds, index = built_index
     reply = "Arthur Mensch is the co-founder and CEO of Mistral. [1]"
     with FakeChatServer([Step(reply=reply) for _ in range(200)]) as server:
-        service = ChatService(
+        service = Chat(
             Settings(
                 seeds_dir=seeds,
                 index_dir=index,
@@ -212,7 +208,7 @@ def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
                 ui_rate_limit=1000,
             )
         )
-        session = ChatSession()
+        session = Session()
         for i in range(200):
             for _ in service.turn(f"And what about point {i} of the Mistral deal?", session):
                 pass
@@ -230,7 +226,6 @@ def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_a_redirecting_endpoint_is_not_followed(engine: Engine, status: int) -> None:
     # SSRF through the endpoint: a redirect would send the prompt (the articles) on.
-    from tests.fakes import Canary
 
     with Canary("127.0.0.5") as canary:
         target = {"location": canary.url + "/v1/chat/completions"}
@@ -259,8 +254,6 @@ def test_the_openai_key_never_travels_to_a_compatible_endpoint(engine, monkeypat
 
 
 def _number_of(prompt: str, phrase: str) -> int:
-    import re
-
     for n, text in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', prompt, re.S):
         if phrase in text:
             return int(n)

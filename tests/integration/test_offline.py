@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import run_cli, run_rag
+from tests.fakes import FakeChatServer, Step
 
 GUARD = r"""
 import socket, sys
@@ -52,8 +53,6 @@ def test_the_generative_path_reaches_only_the_chosen_loopback_endpoint(
     built_index, tmp_path: Path
 ) -> None:
     """tiktoken (prompt budget) and the openai SDK run with the network closed."""
-    from tests.fakes import FakeChatServer, Step
-
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(GUARD)

@@ -7,12 +7,15 @@ figures come from ``python -m rag.bench`` (docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from rag.bench.corpora import bbc_articles, lee_corpus
 from rag.bench.quality import bbc_quality, lee_correlation, open_retriever, write_bbc_seeds
 from rag.config import Settings
 from rag.embed import shared_minilm
+from rag.errors import ConfigError
 from rag.ingest.build import build_index
 
 pytestmark = pytest.mark.slow
@@ -71,10 +74,6 @@ def test_the_embedder_judges_same_story_like_people_do() -> None:
 
 
 def test_a_missing_data_wheel_is_named_with_its_install_command(monkeypatch) -> None:
-    import importlib.util
-
-    from rag.errors import ConfigError
-
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util,

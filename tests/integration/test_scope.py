@@ -12,11 +12,12 @@ import pytest
 
 from rag.answer.engine import Engine
 from rag.answer.scope import Scope
+from rag.cli.gold import load_gold
 from rag.config import Settings
 from rag.errors import ConfigError
 from rag.ingest.build import build_index
 from rag.text.dates import parse_date
-from tests.conftest import SEEDS, run_rag
+from tests.conftest import ROOT, SEEDS, run_rag
 
 EARLY = """---
 title: Acme hires engineers
@@ -155,9 +156,6 @@ def test_two_outlets_giving_other_figures_are_both_cited_oldest_first(dated) -> 
 
 
 def test_the_seeds_agree_and_are_never_called_a_conflict(built_index) -> None:
-    from rag.cli.gold import load_gold
-    from tests.conftest import ROOT
-
     seeds, index = built_index
     engine = Engine(Settings(seeds_dir=seeds, index_dir=index))
     kinds = []

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from rag.answer.engine import Engine
+from rag.cli.gold import load_gold
 from rag.config import Settings
 from rag.ingest.build import build_index
-from tests.conftest import SEEDS, run_rag
+from rag.text.question import clauses
+from tests.conftest import ROOT, SEEDS, run_rag
 
 MISTRAL = ["000_1e069c046a7fec7f.txt", "001_897f894024ca4c72.txt"]
 THIRD_PHASE = ["003_6bf9b9a1e930f917.txt", "004_3ca911a4c31bdd1a.txt"]
@@ -32,10 +34,6 @@ def test_the_seeds_two_retold_stories_are_grouped_and_nothing_else(built_index) 
 
 
 def test_a_passage_another_article_repeats_takes_no_place_of_its_own(built_index) -> None:
-    from rag.cli.gold import load_gold
-    from rag.text.question import clauses
-    from tests.conftest import ROOT
-
     seeds, index = built_index
     engine = Engine(Settings(seeds_dir=seeds, index_dir=index))
     links = engine.retriever.stories.links

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import start_app_with_model, stop_app
+from tests.fakes import FakeChatServer, Step
+from tests.ui.conftest import free_port, start_app_with_model, stop_app
 
 pytestmark = pytest.mark.slow
 
@@ -86,8 +87,6 @@ def test_a_refusal_is_shown_as_such_with_the_closest_passages(app, page) -> None
 
 
 def test_an_unreachable_endpoint_falls_back_to_the_extractive_answer(app_workdir, page) -> None:
-    from tests.ui.conftest import free_port
-
     down = f"http://127.0.0.1:{free_port()}/v1"
     fallback = start_app_with_model(app_workdir, down)
     try:
@@ -113,8 +112,6 @@ def test_export_downloads_the_conversation_with_its_sources(app, page) -> None:
 
 
 def test_a_sentence_its_source_does_not_support_is_marked_in_the_chat(app_workdir, page) -> None:
-    from tests.fakes import FakeChatServer, Step
-
     # A model that turns "holds no equity" into "holds equity", citing the passage.
     def reply(body: dict) -> Step:
         prompt = body["messages"][-1]["content"]

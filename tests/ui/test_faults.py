@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from gradio_client import Client
 
 from tests.fakes import FakeChatServer, Step
 from tests.ui.conftest import ARTIFACTS, CANARY, free_port, start_app_with_model, stop_app
@@ -28,8 +29,6 @@ def record(name: str, seconds: float) -> None:
 
 
 def client(app):
-    from gradio_client import Client
-
     return Client(app.url + "/", verbose=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from gradio_client import Client
 
 from tests.fakes import FakeChatServer, Step
 from tests.ui.conftest import start_app_with_model, stop_app
@@ -11,8 +12,6 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_31st_question_in_a_minute_is_refused_without_calling_the_model(app_workdir):
-    from gradio_client import Client
-
     reply = "Arthur Mensch is the co-founder and CEO of Mistral. [1]"
     with FakeChatServer([Step(reply=reply) for _ in range(40)]) as server:
         app = start_app_with_model(app_workdir, server.base_url)

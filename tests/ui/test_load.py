@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
 
 from tests.fakes import FakeChatServer, Step
 from tests.ui.conftest import ARTIFACTS, start_app_with_model, stop_app
@@ -56,8 +57,6 @@ def save() -> None:
 
 
 def run_sessions(url: str, sessions: int, duration: float) -> tuple[list[float], list[str]]:
-    from gradio_client import Client
-
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -98,8 +97,6 @@ def run_sessions(url: str, sessions: int, duration: float) -> tuple[list[float],
 
 
 def baseline(url: str) -> float:
-    from gradio_client import Client
-
     client = Client(url + "/", verbose=False)
     client.predict("Who is the CEO of Mistral?", api_name="/ask")  # warm
     times = []
@@ -143,8 +140,6 @@ def wait_for(condition, what: str, seconds: float = 8.0) -> None:
 
 
 def test_a_full_queue_answers_busy_at_once_without_a_server_error(app_workdir) -> None:
-    from gradio_client import Client
-
     with FakeChatServer(default=Step(reply=REPLY, seconds=10.0)) as server:
         app = start_app_with_model(
             app_workdir,

@@ -6,6 +6,7 @@ import shutil
 import time
 
 import pytest
+from gradio_client import Client
 
 from tests.conftest import run_rag
 from tests.ui.conftest import start_app, stop_app
@@ -14,8 +15,6 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_new_generation_is_used_without_a_restart(app_workdir, tmp_path) -> None:
-    from gradio_client import Client
-
     workdir = tmp_path / "project"
     shutil.copytree(app_workdir, workdir, ignore=shutil.ignore_patterns("app-*.log"))
     app = start_app(workdir)

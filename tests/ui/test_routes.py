@@ -8,8 +8,10 @@ import urllib.error
 import urllib.request
 
 import pytest
+from gradio_client import Client
 
-from tests.ui.conftest import CANARY
+from tests.fakes import Canary
+from tests.ui.conftest import CANARY, start_app, stop_app
 
 SECRETS = (CANARY, "dotenv-canary", '"fingerprint"', "chromadb_version", "root:x:0:0")
 
@@ -23,8 +25,6 @@ def fetch(url: str) -> tuple[int, str]:
 
 
 def test_an_article_is_served_by_its_index_id_with_the_cited_lines_marked(app) -> None:
-    from gradio_client import Client
-
     answer = Client(app.url + "/", verbose=False).predict(
         "Who is the CEO of Mistral?", api_name="/ask"
     )
@@ -89,9 +89,6 @@ def test_no_secret_in_the_page_config_or_log(app) -> None:
 
 def test_a_refused_api_question_logs_no_traceback(app_workdir) -> None:
     # The rate limit is an expected refusal, not a fault: the server log stays clean.
-    from gradio_client import Client
-
-    from tests.ui.conftest import start_app, stop_app
 
     limited = start_app(app_workdir, env_extra={"RAG_UI_RATE_LIMIT": "1"})
     try:
@@ -107,8 +104,6 @@ def test_a_refused_api_question_logs_no_traceback(app_workdir) -> None:
 
 @pytest.mark.parametrize("route", ["/proxy=", "/gradio_api/proxy=", "/gradio_api/file=", "/file="])
 def test_no_route_makes_the_server_fetch_a_url(app, route: str) -> None:
-    from tests.fakes import Canary
-
     with Canary("127.0.0.4") as canary:
         status, body = fetch(app.url + route + canary.url + "/ssrf-probe")
         time.sleep(0.3)

@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from rag.config import Settings
+from rag.ingest.uploads import add_articles
 from tests.ui.conftest import start_app, stop_app
 from tests.ui.test_browser import ask, bot_texts
 
@@ -48,9 +50,6 @@ def test_an_uploaded_article_is_indexed_and_answered_from(app_workdir, tmp_path,
 
 
 def test_add_articles_refuses_other_types_and_never_overwrites(seeds_copy, tmp_path) -> None:
-    from rag.config import Settings
-    from ui.app import add_articles
-
     settings = Settings(seeds_dir=seeds_copy, index_dir=tmp_path / "index")
     upload = tmp_path / "000_1e069c046a7fec7f.txt"  # same name as a seed
     upload.write_text("Acme said on Tuesday that it bought Widget Co for a large sum.\n")

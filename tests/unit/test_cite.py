@@ -1,4 +1,6 @@
+from rag.answer.cite import finish_generated
 from rag.answer.engine import Conversation
+from rag.model import ArticleMeta, Chunk, Passage
 from rag.text.markers import markers_in, strip_invalid_markers
 
 
@@ -21,8 +23,6 @@ def test_source_numbers_are_stable_within_a_conversation() -> None:
 def test_a_reply_with_line_breaks_keeps_whole_sentences() -> None:
     # Models often answer in lines or lists; found by rag.eval with the local model:
     # sentences were cut from the text before its line breaks were flattened.
-    from rag.answer.cite import finish_generated
-    from rag.model import ArticleMeta, Chunk, Passage
 
     text = "Arthur Mensch is the co-founder and CEO of Mistral."
     chunk = Chunk(

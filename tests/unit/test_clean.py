@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from rag.ingest.clean import clean_lines, is_headline_like, is_prose
+from rag.model import ArticleMeta
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 LABELS = Path(__file__).resolve().parents[1] / "fixtures" / "labels"
@@ -126,8 +127,6 @@ def test_a_date_line_is_metadata_and_a_dateline_stays_article_text() -> None:
 
 
 def test_given_metadata_wins_over_a_dateline() -> None:
-    from rag.model import ArticleMeta
-
     cleaned = clean_lines(
         ["Acme opens plant", "LEEDS, 2 March 2023 — Acme opened a new plant."],
         ArticleMeta(published="2023-01-01"),

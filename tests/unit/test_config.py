@@ -2,6 +2,7 @@ import pytest
 
 from rag.config import load_settings
 from rag.errors import ConfigError
+from rag.urls import parse_chroma_url as parse_url
 
 
 def test_a_key_in_the_environment_does_not_choose_a_cloud_backend(monkeypatch) -> None:
@@ -29,8 +30,6 @@ def test_bad_values_raise_a_config_error_naming_the_setting(monkeypatch) -> None
     ],
 )
 def test_a_chroma_url_names_host_port_and_tls(url, expected) -> None:
-    from rag.urls import parse_chroma_url as parse_url
-
     assert parse_url(url) == expected
 
 

@@ -4,6 +4,7 @@ from rag.answer.extractive import has_type, quote_halves, refers_back, role_of_a
 from rag.text.question import (
     answer_type,
     asked_titles,
+    category_words,
     clauses,
     entities,
     key_terms,
@@ -89,8 +90,6 @@ def test_light_verbs_and_hedges_are_not_key_terms() -> None:
 
 
 def test_a_which_question_names_its_category() -> None:
-    from rag.text.question import category_words
-
     assert category_words("Which news agency said the deal could help?") == {"news", "agency"}
     assert category_words("And which company is the cloud provider?") == {"company"}
     assert category_words("Who runs Mistral?") == set()

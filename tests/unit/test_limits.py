@@ -1,4 +1,4 @@
-from ui.limits import RateLimiter
+from rag.limits import RateLimiter
 
 
 class Clock:

@@ -1,4 +1,5 @@
 from rag.model import Answer, Citation
+from rag.text.support import annotate
 from ui.render import chat_markdown, evidence_html, export_markdown, source_page
 
 
@@ -64,8 +65,6 @@ def test_export_lists_sources_with_lines_and_quotes() -> None:
 
 
 def test_a_sentence_its_source_does_not_support_is_marked_with_the_reason() -> None:
-    from rag.text.support import annotate
-
     passage = "Microsoft has made a small investment but holds no equity in Mistral."
     given = Answer(
         "q",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.answer.retrieve import MAX_ALSO, diversify
+from rag.index import stories as module
 from rag.index.stories import Stories, group
 from rag.model import Chunk
 
@@ -91,8 +92,6 @@ def test_three_retellings_join_one_story() -> None:
 
 
 def test_the_groups_survive_the_sidecar_round_trip(tmp_path) -> None:
-    from rag.index import stories as module
-
     built = group(article("harbour.txt", HARBOUR) + article("valley.txt", VALLEY))
     module.write(tmp_path, built)
     again = module.read(tmp_path)

@@ -1,4 +1,4 @@
-from rag.text.spans import LineIndex, sentence_spans
+from rag.text.spans import LineIndex, canonical, expand_query, sentence_spans
 
 
 def test_sentences_split_on_terminal_punctuation_only() -> None:
@@ -25,8 +25,6 @@ def test_line_index() -> None:
 
 
 def test_variant_spellings_map_to_one_form() -> None:
-    from rag.text.spans import canonical
-
     assert canonical("OpenAI's chief executive officer") == "OpenAI's CEO"
     assert canonical("data centres in German and Spanish towns") == (
         "data centres in Germany and Spain towns"
@@ -37,8 +35,6 @@ def test_variant_spellings_map_to_one_form() -> None:
 
 
 def test_keyword_queries_gain_the_other_spellings() -> None:
-    from rag.text.spans import expand_query
-
     assert (
         expand_query("Who is the CEO of Mistral?") == "Who is the CEO of Mistral? chief executive"
     )
@@ -50,8 +46,6 @@ def test_keyword_queries_gain_the_other_spellings() -> None:
 
 
 def test_keyword_queries_gain_plain_synonyms_and_leader_titles() -> None:
-    from rag.text.spans import expand_query
-
     assert expand_query("Where did Mensch work previously?").endswith("formerly former earlier")
     assert (
         expand_query("Who runs OpenAI?")

@@ -1,0 +1,88 @@
+"""The terminal chat: ``python -m rag.ask -i``.
+
+One conversation, as in the browser (rag/chat.py): a follow-up is read against the
+previous turn, source numbers stay the same across turns, a failing generative backend
+falls back to the extractive answer with a notice. A model's answer is printed once it
+has passed its citation checks, never while it streams.
+
+Questions come from the terminal (with line editing) or, piped, one per line; an empty
+line is skipped; ``/quit`` or end of input ends the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from rag.answer.scope import Scope
+from rag.chat import Chat, Delta, Session
+from rag.cli.common import use_color
+from rag.cli.output import render_answer
+from rag.config import Settings
+from rag.errors import RagError
+
+QUIT = {"/quit", "/exit", "/q"}
+
+
+def converse(
+    settings: Settings, scope: Scope | None, as_json: bool, prog: str, out: TextIO = sys.stdout
+) -> int:
+    """Run the conversation; 0, or 1 if a turn failed."""
+    chat = Chat(settings)
+    session = Session()
+    if sys.stdin.isatty():
+        print(
+            f"{prog}: backend {chat.backend_label()}\n"
+            f"{prog}: ask about the articles; follow-ups may say he/she/it; /quit ends",
+            file=sys.stderr,
+        )
+    status = 0
+    for question in _questions():
+        try:
+            _turn(chat, session, question, scope, as_json, out)
+        except RagError as err:  # one bad turn (a limit, a bad scope) does not end the chat
+            print(f"{prog}: error: {err.message}", file=sys.stderr)
+            if as_json:
+                out.write(json.dumps({"question": question, "error": err.message}) + "\n")
+            status = 1
+        out.flush()
+    return status
+
+
+def _turn(
+    chat: Chat, session: Session, question: str, scope: Scope | None, as_json: bool, out: TextIO
+) -> None:
+    for item in chat.turn(question, session, scope=scope):
+        if isinstance(item, Delta):
+            continue  # unchecked text: the answer is printed whole, after its checks
+        answer = item.answer
+        if as_json:
+            row = answer.to_dict()
+            row["asked_as"] = item.asked_as
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            continue
+        if item.asked_as:
+            out.write(f"(read as: {item.asked_as})\n")
+        out.write(render_answer(answer, chat.settings.seeds_dir, use_color(out)) + "\n")
+        for notice in answer.notices:
+            print(f"note: {notice}", file=sys.stderr)
+
+
+def _questions() -> Iterator[str]:
+    while True:
+        if sys.stdin.isatty():
+            try:
+                line = input("? ")
+            except EOFError:
+                return
+        else:
+            line = sys.stdin.readline()
+            if not line:
+                return
+        question = line.strip()
+        if question in QUIT:
+            return
+        if question:
+            yield question
