@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import Settings
-from rag.ingest.build import build_index
+from rag import Settings, build_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -15,12 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import rag  # noqa: F401  (offline switches before gradio is imported)
-from rag.answer.engine import open_engine
-from rag.answer.scope import Scope
-from rag.chat import Chat, Delta, Session
+from rag import (
+    Chat,
+    Delta,
+    IndexNotFoundError,
+    RagError,
+    Scope,
+    Session,
+    Settings,
+    load_settings,
+    open_engine,
+)
 from rag.cli.common import add_backend_flags, backend_overrides
-from rag.config import Settings, load_settings
-from rag.errors import IndexNotFoundError, RagError
 from rag.ingest.uploads import ALLOWED_UPLOADS
 from ui.render import (
     CSS,

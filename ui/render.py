@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from rag.model import Answer, Citation
+from rag import Answer, Citation
 from rag.text.markers import MARKER
 
 CSS = """

@@ -14,10 +14,9 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
+from rag import Answer, Engine, RagError, Retrieval, Scope, load_settings
 from rag.answer.cite import passage_dict
-from rag.answer.engine import Engine
 from rag.answer.llm import make_generator
-from rag.answer.scope import Scope
 from rag.cli.chat import converse
 from rag.cli.common import (
     EXIT_USAGE,
@@ -28,9 +27,6 @@ from rag.cli.common import (
     use_color,
 )
 from rag.cli.output import open_engine, render_answer
-from rag.config import load_settings
-from rag.errors import RagError
-from rag.model import Answer, Retrieval
 from rag.text.dates import parse_date
 
 PROG = "python -m rag.ask"

@@ -16,12 +16,9 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from rag.answer.scope import Scope
-from rag.chat import Chat, Delta, Session
+from rag import Chat, Delta, RagError, Scope, Session, Settings
 from rag.cli.common import use_color
 from rag.cli.output import render_answer
-from rag.config import Settings
-from rag.errors import RagError
 
 QUIT = {"/quit", "/exit", "/q"}
 

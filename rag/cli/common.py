@@ -10,7 +10,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from rag.errors import RagError
+from rag import RagError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
 

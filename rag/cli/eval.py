@@ -24,14 +24,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from rag import ConfigError, load_settings
 from rag.answer.llm import make_generator
 from rag.answer.retrieve import Mode
 from rag.cli.common import add_backend_flags, add_location_flags, backend_overrides, run
 from rag.cli.evalsets import discover, run_folder
 from rag.cli.gold import Gold, load_gold
 from rag.cli.output import open_engine
-from rag.config import load_settings
-from rag.errors import ConfigError
 
 PROG = "python -m rag.eval"
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")

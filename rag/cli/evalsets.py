@@ -21,8 +21,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from rag import ConfigError
 from rag.cli.gold import load_gold
-from rag.errors import ConfigError
 
 
 @dataclass(frozen=True)

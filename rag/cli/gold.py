@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.errors import ConfigError
+from rag import ConfigError
 
 
 @dataclass(frozen=True)

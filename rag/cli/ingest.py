@@ -7,13 +7,12 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from rag import build_index, load_settings
 from rag.cli.common import add_location_flags, progress_bar, run
-from rag.config import load_settings
 from rag.embed import MiniLM
-from rag.ingest.build import build_index
 
 if TYPE_CHECKING:
-    from rag.ingest.build import IngestReport
+    from rag import IngestReport
 
 PROG = "python -m rag.ingest"
 

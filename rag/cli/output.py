@@ -7,15 +7,11 @@ import textwrap
 from pathlib import Path
 from typing import cast
 
+from rag import Answer, Engine, IndexNotFoundError, Settings, build_index
+from rag import open_engine as library_open_engine
 from rag.answer.cite import file_link, osc8
-from rag.answer.engine import Engine
-from rag.answer.engine import open_engine as library_open_engine
 from rag.cli.common import progress_bar
 from rag.cli.ingest import describe
-from rag.config import Settings
-from rag.errors import IndexNotFoundError
-from rag.ingest.build import build_index
-from rag.model import Answer
 
 
 def open_engine(settings: Settings, prog: str) -> Engine:

@@ -76,7 +76,7 @@ class ServerStore(LocalStore):
 
     def __init__(self, index_dir: Path, url: str) -> None:
         super().__init__(index_dir)
-        self.url = url
+        self.url = self.server = url
 
     def describe(self) -> str:
         return f"the Chroma server at {self.url}"
@@ -84,42 +84,42 @@ class ServerStore(LocalStore):
     def writer_lock(self) -> Any:
         local = store.writer_lock(self.index_dir)
         try:
-            lease = remote.Lease(self.url)
+            lease = remote.Lease(self.server)
         except BaseException:
             local.release()
             raise
         return _Both(local, lease)
 
     def current_name(self) -> str | None:
-        return remote.current_name(self.url)
+        return remote.current_name(self.server)
 
     def open_current(
         self, expected_fingerprint: str | None = None, local_copy: bool = True
     ) -> Generation:
-        return replica.open_current(self.index_dir, self.url, expected_fingerprint, local_copy)
+        return replica.open_current(self.index_dir, self.server, expected_fingerprint, local_copy)
 
     def open_collection(self, generation: Path, create: bool = False) -> Any:
-        return remote.collection(self.url, generation.name, create)
+        return remote.collection(self.server, generation.name, create)
 
     def put_documents(self, generation: Path, rows: list[dict[str, Any]]) -> None:
-        remote.put_documents(self.url, generation.name, rows)
+        remote.put_documents(self.server, generation.name, rows)
 
     def publish(self, building: Path) -> Path:
         final = store.finish(building)
-        remote.publish(self.url, final.name, store.read_manifest(final))
+        remote.publish(self.server, final.name, store.read_manifest(final))
         store.point_current(self.index_dir, final.name)
         return final
 
     def discard(self, building: Path) -> None:
         super().discard(building)
-        remote.drop(self.url, building.name)
+        remote.drop(self.server, building.name)
 
     def clean_leftovers(self, keep: int = 1) -> list[str]:
-        removed = remote.clean(self.url, keep)
+        removed = remote.clean(self.server, keep)
         return removed + store.clean_leftovers(self.index_dir, keep, self.current_name())
 
     def connection_error(self, err: BaseException) -> BaseException | None:
-        return remote.unreachable(self.url, err) if remote.is_connection_error(err) else None
+        return remote.unreachable(self.server, err) if remote.is_connection_error(err) else None
 
 
 @dataclass

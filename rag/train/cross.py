@@ -55,7 +55,7 @@ def make_pairs(records: list[dict[str, Any]], seed: int) -> list[tuple[str, str,
     return pairs
 
 
-def cross_encoder(base: Path) -> torch.nn.Module:
+def cross_encoder(base: Path) -> Any:
     """The model being trained (torch is a development extra, imported only here)."""
     import torch
     from transformers import AutoModel

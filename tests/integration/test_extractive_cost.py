@@ -4,9 +4,8 @@ embedding every sentence, for a fraction of the model time."""
 
 from __future__ import annotations
 
-from rag.answer.engine import Engine
+from rag import Engine, Settings
 from rag.cli.gold import load_gold
-from rag.config import Settings
 from tests.conftest import ROOT
 
 

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.engine import Engine
-from rag.config import Settings
-from rag.ingest.build import build_index
+from rag import Engine, Settings, build_index
 
 FORMATS = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 

@@ -15,22 +15,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answer.engine import Engine
-from rag.answer.live import LiveEngine
-from rag.config import Settings
-from rag.embed import MAX_TOKENS, MiniLM
-from rag.errors import (
+from rag import (
+    REFUSAL,
+    Engine,
     IndexIncompatibleError,
     IndexLockedError,
     IndexVerifyError,
     IndexWriteError,
     NoArticlesError,
+    Settings,
+    build_index,
 )
+from rag.answer.live import LiveEngine
+from rag.embed import MAX_TOKENS, MiniLM
 from rag.index import store
 from rag.index.sidecars import write_search_sidecars
 from rag.ingest import verify, writer
-from rag.ingest.build import build_index
-from rag.model import REFUSAL
 
 
 def settings(seeds: Path, index: Path, **extra) -> Settings:

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.engine import Conversation, Engine
+from rag import REFUSAL, Answer, Conversation, Engine, Settings
 from rag.answer.llm import LocalServer, make_generator
-from rag.config import Settings
-from rag.model import REFUSAL, Answer
 from rag.text.markers import markers_in
 from tests.conftest import run_rag
 

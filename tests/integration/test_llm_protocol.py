@@ -10,12 +10,19 @@ import time
 
 import pytest
 
-from rag.answer.engine import Conversation, Engine
+from rag import (
+    Answer,
+    Chat,
+    ConfigError,
+    Conversation,
+    Engine,
+    LLMResponseError,
+    LLMTimeoutError,
+    LLMUnavailableError,
+    Session,
+    Settings,
+)
 from rag.answer.llm import make_generator
-from rag.chat import Chat, Session
-from rag.config import Settings
-from rag.errors import ConfigError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
-from rag.model import Answer
 from tests.conftest import run_rag
 from tests.fakes import Canary, FakeChatServer, Step
 

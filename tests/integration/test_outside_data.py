@@ -11,12 +11,10 @@ import importlib.util
 
 import pytest
 
+from rag import ConfigError, Settings, build_index
 from rag.bench.corpora import bbc_articles, lee_corpus
 from rag.bench.quality import bbc_quality, lee_correlation, open_retriever, write_bbc_seeds
-from rag.config import Settings
 from rag.embed import shared_minilm
-from rag.errors import ConfigError
-from rag.ingest.build import build_index
 
 pytestmark = pytest.mark.slow
 

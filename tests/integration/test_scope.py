@@ -10,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.engine import Engine
-from rag.answer.scope import Scope
+from rag import ConfigError, Engine, Scope, Settings, build_index
 from rag.cli.gold import load_gold
-from rag.config import Settings
-from rag.errors import ConfigError
-from rag.ingest.build import build_index
 from rag.text.dates import parse_date
 from tests.conftest import ROOT, SEEDS, run_rag
 

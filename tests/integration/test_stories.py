@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.engine import Engine
+from rag import Engine, Settings, build_index
 from rag.cli.gold import load_gold
-from rag.config import Settings
-from rag.ingest.build import build_index
 from rag.text.question import clauses
 from tests.conftest import ROOT, SEEDS, run_rag
 

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from rag.config import Settings
-from rag.ingest.uploads import add_articles
+from rag import Settings
+from rag import add_files as add_articles
 from tests.ui.conftest import start_app, stop_app
 from tests.ui.test_browser import ask, bot_texts
 
