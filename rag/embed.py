@@ -126,10 +126,6 @@ class MiniLM:
             self._sessions = sessions
 
     # -- tokens ------------------------------------------------------------
-    def count_tokens(self, text: str) -> int:
-        """Tokens the model sees for ``text``, including [CLS] and [SEP]."""
-        return len(self._counting_tokenizer().encode(text).ids)
-
     def count_tokens_batch(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._counting_tokenizer().encode_batch(texts)]
 

@@ -34,10 +34,6 @@ class Document:
     sha256: str
     kind: str  # txt, md, html, pdf
 
-    @property
-    def lines(self) -> list[str]:
-        return self.text.split("\n")
-
 
 @dataclass(frozen=True)
 class Chunk:

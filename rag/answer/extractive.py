@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +64,8 @@ SIMILARITY_SHARE = 0.5
 CATEGORY_WEIGHT = 0.5
 KEEP_RATIO = 0.9  # further sentences must score this close to the best one
 MAX_SENTENCES = 3
+#: sentence vectors kept between questions (384 floats each: ~30 MB at 20,000)
+CACHE_SIZE = 20_000
 
 _NUMBER = re.compile(
     r"[$€£¥]|\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty"
@@ -232,7 +236,10 @@ class ExtractiveAnswerer:
         self._n = max(passages_total, 1)
         self.stems = Stems(stem)
         self._documents = documents  # source → full text (for the entity check)
-        self._cache: dict[str, np.ndarray] = {}
+        # sentence → vector, least recently used first; shared by concurrent questions
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_size = CACHE_SIZE
         self.min_coverage = MIN_COVERAGE
         #: embed only the sentences the cheap rules leave eligible (off to calibrate)
         self.lazy = True
@@ -247,13 +254,24 @@ class ExtractiveAnswerer:
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vector in zip(missing, self._embed(missing), strict=True):
-                self._cache[text] = vector
-            if len(self._cache) > 20_000:
-                self._cache.clear()
-        return np.stack([self._cache[t] for t in texts])
+        """Vectors of ``texts``, embedding only those not cached. The answer is built
+        from what this call found and embedded, so an eviction by another question
+        (or by this one's own inserts) can never lose a vector it needs."""
+        found: dict[str, np.ndarray] = {}
+        with self._cache_lock:
+            for text in dict.fromkeys(texts):
+                if text in self._cache:
+                    self._cache.move_to_end(text)
+                    found[text] = self._cache[text]
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:  # embedded outside the lock: the slow part, done in parallel
+            fresh = dict(zip(missing, self._embed(missing), strict=True))
+            found.update(fresh)
+            with self._cache_lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
 
     def score(
         self,

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from rag import RagError
 
-EXIT_OK, EXIT_RUNTIME, EXIT_USAGE = 0, 1, 2
+EXIT_USAGE = 2  # usage or configuration; a runtime error is 1 (RagError.exit_code)
 
 
 def add_location_flags(parser: argparse.ArgumentParser) -> None:

@@ -130,9 +130,19 @@ def calibrate(engine: Any, gold: list[Gold]) -> dict[str, Any]:
 
     Objective: key-fact match + refusal accuracy. A small half leaves many settings
     tied; among them the one deepest inside the tied region wins (most grid
-    neighbours also tied), so no threshold sits at the edge of what works.
+    neighbours also tied), so no threshold sits at the edge of what works. The
+    answerer's own settings are put back afterwards: the search only reports.
     """
     answerer = engine.extractive
+    saved = {name: getattr(answerer, name) for name in (*GRID, "lazy")}
+    try:
+        return _search(engine, answerer, gold)
+    finally:
+        for name, value in saved.items():
+            setattr(answerer, name, value)
+
+
+def _search(engine: Any, answerer: Any, gold: list[Gold]) -> dict[str, Any]:
     answerer.lazy = False  # the thresholds vary below: every sentence needs its vector
     cal = [g for g in gold if g.half == "calibration"]
     retrievals = {g.id: engine.retrieve(g.q) for g in cal}

@@ -144,3 +144,28 @@ def test_an_incompatible_index_is_not_opened(built_index, tmp_path: Path) -> Non
     result = run_rag("ask", seeds, index, "question", env={"RAG_CHUNK_TOKENS": "100"})
     assert result.returncode == 1
     assert "python -m rag.ingest" in result.stderr and result.stdout == ""
+
+
+def test_the_terminal_chat_reads_follow_ups_and_keeps_source_numbers(built_index) -> None:
+    seeds, index = built_index
+    turns = (
+        "Who is the CEO of Mistral?\n\nAnd where did he work before?\n"
+        "Who is the CEO of Mistral?\n/quit\nnever asked\n"
+    )
+    done = run_rag("ask", seeds, index, "-i", "--json", stdin=turns)
+    assert done.returncode == 0, done.stderr
+    first, second, third = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["asked_as"] is None and "Mensch" in first["answer"]
+    assert second["asked_as"] == "And where did Arthur Mensch work before?"
+    assert "Google" in second["answer"]
+    # numbers belong to the conversation: the new source is [2], the first one stays [1]
+    assert [c["n"] for c in first["citations"]] == [1]
+    assert 1 not in [c["n"] for c in second["citations"]]
+    assert [c["n"] for c in third["citations"]] == [1]
+    assert third["citations"][0]["quote"] == first["citations"][0]["quote"]
+
+
+def test_the_terminal_chat_takes_no_question_of_its_own(built_index) -> None:
+    seeds, index = built_index
+    done = run_rag("ask", seeds, index, "-i", "Who is the CEO of Mistral?")
+    assert done.returncode == 2 and "-i takes no question" in done.stderr

@@ -1,0 +1,41 @@
+"""The README's Python example, run as a user would: from a folder holding seeds/."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _readme_example() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- api-example[^>]*-->\s*```python\n(.*?)```", text, re.S)
+    assert found, "the README lost its api-example block"
+    return found.group(1)
+
+
+def test_the_readme_example_answers_with_citations_and_follows_up(tmp_path: Path) -> None:
+    code = _readme_example()
+    assert len(code.strip().splitlines()) <= 14
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Arthur Mensch is the co-founder and CEO of Mistral.")
+    assert re.match(r"\[1\] 000_[0-9a-f]+\.txt:5-5 Arthur Mensch", lines[1])
+    assert "Mensch" in lines[2]
+    assert "Google" in lines[3]  # the follow-up was read as being about Arthur Mensch
+    assert (tmp_path / "index" / "CURRENT").is_file()  # indexed on first use
