@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.model import Passage
+from rag.text.lexicon import MONTHS, SHELL_NOUNS, WEEKDAYS
 from rag.text.question import (
     answer_type,
     asked_roles,
@@ -74,9 +75,9 @@ _NUMBER = re.compile(
     re.I,
 )
 _DATE = re.compile(
-    r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september"
-    r"|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|last (year|month|week)|this (year|month|week)|\d{1,2}(st|nd|rd|th))\b",
+    r"\b(1[89]\d\d|20\d\d|"
+    + "|".join(MONTHS + WEEKDAYS)
+    + r"|last (year|month|week)|this (year|month|week)|\d{1,2}(st|nd|rd|th))\b",
     re.I,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
@@ -150,16 +151,10 @@ def role_of_another(question: str, sentence: str) -> bool:
     return False
 
 
-# A sentence that opens with a pronoun, does "this", or names a "shell noun" ("this
-# effort", "the move") points back at what the sentence before it said.
-_SHELL_NOUNS = (
-    "effort|efforts|move|step|decision|plan|idea|approach|strategy|initiative|venture|project"
-    "|endeavor|endeavour|development|situation|issue|problem"
-)
 _REFERS_BACK = re.compile(
     r"^[“\"‘']?(?:this|these|that|those|it|he|she|they|his|her|their|its|such)\b"
     r"|\b(?:doing|do|does|did|done)\s+(?:this|that|so)\b"
-    rf"|\b(?:this|these|that)\s+(?:{_SHELL_NOUNS})\b",
+    rf"|\b(?:this|these|that)\s+(?:{SHELL_NOUNS})\b",
     re.I,
 )
 

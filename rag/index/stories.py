@@ -92,8 +92,8 @@ class Stories:
 def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
     """Find the shared facts, passage links and stories among ``chunks`` (pure logic).
 
-    ``terms``: text → content-word set (default: the support checker's, so "MS" and
-    "Microsoft", "$13bn" and "13 billion" count as one word)."""
+    ``terms``: text → content-word set (default: the support checker's, so "chief
+    executive" and "CEO", "$13bn" and "13 billion" count as one word)."""
     if terms is None:
         terms = checker().terms
     holders: dict[Span, list[str]] = defaultdict(list)  # sentence → passages holding it

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from rag.model import ArticleMeta
 from rag.text.dates import parse_date
+from rag.text.lexicon import MONTHS, SMALL_WORDS
 
 CLEANER_VERSION = "clean-2"  # 2: dates from datelines and "Published:" lines
 
@@ -59,7 +60,9 @@ _BIO = re.compile(
     r"(journalist|writer|reporter|editor|author|correspondent|columnist|contributor)\b"
 )
 _PUBLISHED_BY = re.compile(r"published by ([A-Z][\w&' -]{0,60}?(?:\.[A-Za-z]{2,})*)[.,]\s", re.I)
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTH_STARTS = [m[:3].title() for m in MONTHS]  # Jan … Dec, and Sept beside Sep
+_MONTH_STARTS.insert(_MONTH_STARTS.index("Sep") + 1, "Sept")
+_MONTH = r"(?:" + "|".join(_MONTH_STARTS) + r")[a-z]*\.?"
 _DAY_MONTH_YEAR = (
     rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
@@ -77,33 +80,6 @@ _DATE_LINE = re.compile(
     re.I,
 )
 _BULLET = re.compile(r"^\s*(?:[•▪◦●\-*–]|\d+[.)])\s+")
-_SMALL_WORDS = {
-    "a",
-    "an",
-    "and",
-    "as",
-    "at",
-    "but",
-    "by",
-    "for",
-    "in",
-    "of",
-    "on",
-    "or",
-    "the",
-    "to",
-    "with",
-    "from",
-    "into",
-    "over",
-    "is",
-    "are",
-    "be",
-    "vs",
-    "via",
-    "after",
-    "its",
-}
 
 
 @dataclass(frozen=True)
@@ -124,7 +100,7 @@ def is_headline_like(line: str) -> bool:
         return False
     if len(words) <= 6 and not text.endswith((".", "?", "!")):
         return True
-    content = [w for w in words if w.lower() not in _SMALL_WORDS and not w[0].isdigit()]
+    content = [w for w in words if w.lower() not in SMALL_WORDS and not w[0].isdigit()]
     if not content:
         return False
     capitalised = sum(1 for w in content if w[0].isupper() or w[0] in "$€£")

@@ -9,73 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SCALE = {
-    "thousand": 1e3,
-    "k": 1e3,
-    "million": 1e6,
-    "mn": 1e6,
-    "m": 1e6,
-    "mln": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "b": 1e9,
-    "trillion": 1e12,
-    "tn": 1e12,
-}
-_CURRENCY_SIGN = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW"}
-_CURRENCY_WORD = {
-    "dollar": "USD",
-    "dollars": "USD",
-    "usd": "USD",
-    "euro": "EUR",
-    "euros": "EUR",
-    "eur": "EUR",
-    "pound": "GBP",
-    "pounds": "GBP",
-    "sterling": "GBP",
-    "gbp": "GBP",
-    "yen": "JPY",
-    "won": "KRW",
-}
-_WORD_NUMBER = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "hundred": 100,
-    "dozen": 12,
-}
-# "first" and "last" are left out: they are mostly not counts ("its first models").
-_ORDINAL = {
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-}
-_FRACTION = {"half": 0.5, "three-quarters": 0.75, "three quarters": 0.75, "quarter": 0.25}
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)}
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+from rag.text.lexicon import (
+    CURRENCY_SIGN,
+    CURRENCY_WORD,
+    FRACTION,
+    MONTHS,
+    ORDINAL,
+    SCALE,
+    WEEKDAYS,
+    WORD_NUMBER,
+)
+
+_MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(MONTHS)}
 
 _AMOUNT = re.compile(
     r"(?P<sign>us\$|[$€£¥₩])?\s?"
@@ -86,19 +31,19 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(
-    r"\b(?P<word>" + "|".join(sorted(_WORD_NUMBER, key=len, reverse=True)) + r")\b"
+    r"\b(?P<word>" + "|".join(sorted(WORD_NUMBER, key=len, reverse=True)) + r")\b"
     r"(?:[\s-](?P<scale>thousand|million|billion|trillion)\b)?"
     r"(?:\s(?P<cur>dollars?|euros?|pounds?)\b)?",
     re.IGNORECASE,
 )
-_ORDINALS = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b", re.IGNORECASE)
+_ORDINALS = re.compile(r"\b(" + "|".join(ORDINAL) + r")\b", re.IGNORECASE)
 _FRACTIONS = re.compile(r"\b(three[- ]quarters|half|quarter)\b", re.IGNORECASE)
 _MONTH = re.compile(
-    r"\b(" + "|".join(_MONTHS[:4] + _MONTHS[5:]) + r"|May(?=\s+\d)|"
+    r"\b(" + "|".join(MONTHS[:4] + MONTHS[5:]) + r"|May(?=\s+\d)|"
     r"(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?=\s+\d))\b",
     re.IGNORECASE,
 )
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _QUOTE = re.compile(r"“([^”]{3,}?)”|\"([^\"]{3,}?)\"")
 
@@ -161,10 +106,10 @@ def _amounts(clean: str, taken: list[tuple[int, int]]) -> list[Fact]:
         scale = (match.group("scale") or "").lower()
         sign = (match.group("sign") or "").lower()
         word = (match.group("cur") or "").lower()
-        unit = _CURRENCY_SIGN.get(sign) or _CURRENCY_WORD.get(word)
+        unit = CURRENCY_SIGN.get(sign) or CURRENCY_WORD.get(word)
         if scale in ("m", "b", "k") and not unit:
             scale = ""  # "5 m" (metres?) or "Series B": a scale letter only counts after money
-        value *= _SCALE.get(scale, 1.0)
+        value *= SCALE.get(scale, 1.0)
         kind = "percent" if match.group("pct") else "amount"
         facts.append(Fact(kind, value, unit, match.group().strip()))
     return facts
@@ -177,10 +122,10 @@ def _number_words(clean: str) -> list[Fact]:
     for match in _WORDS.finditer(clean):
         if any(s <= match.start() < e for s, e in fractions):
             continue  # the "three" of "three-quarters"
-        value = _WORD_NUMBER[match.group("word").lower()] * _SCALE.get(
+        value = WORD_NUMBER[match.group("word").lower()] * SCALE.get(
             (match.group("scale") or "").lower(), 1.0
         )
-        unit = _CURRENCY_WORD.get((match.group("cur") or "").lower())
+        unit = CURRENCY_WORD.get((match.group("cur") or "").lower())
         facts.append(Fact("amount", value, unit, match.group()))
     return facts
 
@@ -188,15 +133,15 @@ def _number_words(clean: str) -> list[Fact]:
 def _named(clean: str) -> list[Fact]:
     """Ordinals, fractions, months, weekdays and quoted phrases."""
     facts = [
-        Fact("ordinal", _ORDINAL[m.group(1).lower()], None, m.group())
+        Fact("ordinal", ORDINAL[m.group(1).lower()], None, m.group())
         for m in _ORDINALS.finditer(clean)
     ]
     for match in _FRACTIONS.finditer(clean):
         key = match.group(1).lower().replace("-", " ")
-        facts.append(Fact("fraction", _FRACTION.get(key, 0.75), None, match.group()))
+        facts.append(Fact("fraction", FRACTION.get(key, 0.75), None, match.group()))
     for match in _MONTH.finditer(clean):
         name = match.group(1).lower().rstrip(".")
-        number = _MONTHS.index(name) + 1 if name in _MONTHS else _MONTH_ABBR[name[:3]]
+        number = MONTHS.index(name) + 1 if name in MONTHS else _MONTH_ABBR[name[:3]]
         facts.append(Fact("month", number, None, match.group()))
     facts += [
         Fact("weekday", m.group(1).lower(), None, m.group()) for m in _WEEKDAY.finditer(clean)

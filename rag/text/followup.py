@@ -12,51 +12,21 @@ from __future__ import annotations
 
 import re
 
+from rag.text.lexicon import STARTERS
+
 _PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 _THING_PRONOUNS = re.compile(r"\b(it|its|they|them|their|theirs)\b", re.I)
 _NAME = re.compile(r"\b([A-Z][a-z]+(?:[ -][A-Z][a-z]+)+)\b")
 _CAPITALISED = re.compile(r"\b([A-Z][A-Za-z]+)\b")
-_STARTERS = {
-    "And",
-    "What",
-    "Who",
-    "Where",
-    "When",
-    "Why",
-    "How",
-    "Which",
-    "Did",
-    "Does",
-    "Do",
-    "Is",
-    "Are",
-    "Was",
-    "Were",
-    "Can",
-    "Could",
-    "Will",
-    "Would",
-    "The",
-    "A",
-    "An",
-    "In",
-    "On",
-    "So",
-    "But",
-    "Also",
-    "Tell",
-    "Then",
-    "I",
-}
 
 
 def _names(text: str) -> list[str]:
     found = [m.group(1) for m in _NAME.finditer(text)]
-    return [n for n in found if n.split()[0] not in _STARTERS]
+    return [n for n in found if n.split()[0] not in STARTERS]
 
 
 def _subjects(text: str) -> list[str]:
-    return [w for w in _CAPITALISED.findall(text) if w not in _STARTERS]
+    return [w for w in _CAPITALISED.findall(text) if w not in STARTERS]
 
 
 def _possessive(match: re.Match[str], name: str) -> str:

@@ -8,29 +8,18 @@ from __future__ import annotations
 
 import re
 
+from rag.text.lexicon import (
+    AMOUNT_WORDS,
+    ELIDED,
+    GENERIC_HEADS,
+    LEADER_TITLES,
+    NOT_NAMES,
+    NUMBER_NOUNS,
+    STOPWORDS,
+    TITLE_WORDS,
+    WORD_NUMBER,
+)
 from rag.text.spans import LEADS, canonical, words
-
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is
-    it its itself just me more most my myself no nor not now of off on once only or other our
-    ours ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we
-    were what when where which while who whom why will with would you your yours yourself
-    yourselves tell say said says according article articles mentioned report reported
-    reports do does did also much many kind type sort""".split()
-)
-# "own" and "no" carry meaning in questions ("own shares", "no equity").
-STOPWORDS = STOPWORDS - {"own", "no", "not"}
-# Light verbs and hedges say little on their own: "give a speech", "put money into",
-# "going well", "in total", "exactly how much". The article says "spoke", "invested",
-# "great", "$13bn". ("go" stays a term: "go public".)
-STOPWORDS = STOPWORDS | frozenset(
-    """give gives gave given giving put puts putting take takes took taken taking make
-    makes made making get gets got getting keep keeps kept going well
-    total overall altogether exactly approximately roughly currently""".split()
-)
 
 
 def answer_type(question: str) -> str | None:
@@ -57,13 +46,7 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-# "Who is OpenAI's CEO?" is not answered by "Satya Nadella, chairman and CEO of Microsoft":
-# a role the question binds to one organisation must not be, in the sentence, only
-# another organisation's. Matched on canonical text (chief executive = CEO, MS = Microsoft).
-_TITLE_WORDS = (
-    r"CEO|CTO|CFO|chief \w+ officer|president|chair(?:man|woman)?|co-?founder|founder|boss|head"
-)
-_ROLE = rf"(?i:{_TITLE_WORDS})"
+_ROLE = rf"(?i:{TITLE_WORDS})"
 _ORG = r"[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2}"
 _OWNER_ROLE = re.compile(rf"\b(?P<org>{_ORG})(?:'s|’s)?\s+(?P<role>{_ROLE})\b")
 _ROLE_OF = re.compile(rf"\b(?P<role>{_ROLE})\s+(?:of|at)\s+(?P<org>{_ORG})")
@@ -74,13 +57,7 @@ def roles(text: str) -> list[tuple[str, str]]:
     normal = canonical(text)
     found = [(m["role"].lower(), m["org"]) for m in _ROLE_OF.finditer(normal)]
     found += [(m["role"].lower(), m["org"]) for m in _OWNER_ROLE.finditer(normal)]
-    return [(role, org) for role, org in found if org.split()[0].lower() not in _NOT_ORGS]
-
-
-# Capitalised only because they open a sentence or a title ("Its CEO", "Former CEO").
-_NOT_ORGS = frozenset(
-    "its their his her our the a an then former new interim acting deputy who what".split()
-)
+    return [(role, org) for role, org in found if org.split()[0].lower() not in NOT_NAMES]
 
 
 def same_org(a: str, b: str) -> bool:
@@ -97,16 +74,15 @@ def asked_roles(question: str) -> list[tuple[str, str]]:
     for each head's title of Microsoft."""
     if leads := LEADS.search(question):
         org = re.match(rf"\s+(?:the\s+)?(?P<org>{_ORG})", canonical(question[leads.end() :]))
-        if org and org["org"].split()[0].lower() not in _NOT_ORGS:
+        if org and org["org"].split()[0].lower() not in NOT_NAMES:
             name = org["org"].removesuffix("'s").removesuffix("’s")
-            return [(title, name) for title in sorted(_LEADER_TITLES)]
+            return [(title, name) for title in sorted(LEADER_TITLES)]
         return []
     return [(title_of(role), org) for role, org in roles(question)]
 
 
-_LEADER_TITLES = frozenset({"ceo", "chief", "head", "president", "chair", "boss", "leader"})
 # Any title a sentence gives, bound to an organisation or not ("AI chief Mustafa Suleyman").
-_TITLE = re.compile(rf"\b(?:{_TITLE_WORDS}|chief|leader)\b", re.I)
+_TITLE = re.compile(rf"\b(?:{TITLE_WORDS}|chief|leader)\b", re.I)
 
 
 def title_of(role: str) -> str:
@@ -126,7 +102,7 @@ def asked_titles(question: str) -> frozenset[str]:
     if answer_type(question) != "name":
         return frozenset()
     if LEADS.search(question):
-        return _LEADER_TITLES
+        return LEADER_TITLES
     return frozenset(title_of(role) for role, _ in roles(question))
 
 
@@ -134,19 +110,12 @@ def titles(sentence: str) -> frozenset[str]:
     return frozenset(title_of(m.group()) for m in _TITLE.finditer(canonical(sentence)))
 
 
-# Heads too general to require ("the name of the chatbot", "what kind of deal").
-_GENERIC_HEADS = frozenset(
-    """name names kind type sort role purpose goal point reason way status state thing
-    things one ones part details detail amount total figure number value sum size""".split()
-)
 # Only counted things ("how many employees") and attributes ("what is the capital of",
 # "what is Microsoft's revenue") must appear: "which company…" asks for an instance of a
 # category, and the answering sentence names the instance, not the category.
 _TARGET_START = re.compile(
     r"\bhow many\b|\bhow much\b|\bwhat (?:is|was|are|were) (?:the |its |their |his |her )?"
 )
-# "how much money" asks for an amount: the amount is the evidence, not the word.
-_AMOUNT_WORDS = {"money", "cash", "capital", "funding", "amount", "sum", "dollars", "euros"}
 
 
 def target_phrase(question: str) -> str | None:
@@ -169,14 +138,14 @@ def target_phrase(question: str) -> str | None:
         phrase.append(word)
         if len(phrase) == 2:
             break
-    if not phrase or phrase[-1] in _GENERIC_HEADS:
+    if not phrase or phrase[-1] in GENERIC_HEADS:
         return None
-    if match.group().startswith("how much") and phrase[0] in _AMOUNT_WORDS:
+    if match.group().startswith("how much") and phrase[0] in AMOUNT_WORDS:
         return None
     return " ".join(phrase)
 
 
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+_NUMBER_WORDS = {word for word, value in WORD_NUMBER.items() if value <= 10}  # one … ten
 
 
 _CATEGORY = re.compile(
@@ -193,14 +162,8 @@ def category_words(question: str) -> set[str]:
     return set(words(match.group(1))) if match else set()
 
 
-# In a question that asks for a number these words name the answer's type, which
-# has_type checks: "what is the total amount Microsoft has put into OpenAI" is "how
-# much…", and the sentence with the amount need not say "amount".
-_NUMBER_NOUNS = frozenset({"amount", "sum", "figure", "value", "number"})
-
-
 def key_terms(question: str, kind: str | None = None) -> list[str]:
-    skip = _NUMBER_NOUNS if kind in ("number", "count") else frozenset()
+    skip = NUMBER_NOUNS if kind in ("number", "count") else frozenset()
     if leads := LEADS.search(question):  # becomes the title check (asked_titles)
         skip = skip | {leads["verb"].lower()}
     seen: list[str] = []
@@ -236,8 +199,6 @@ _LEADING_WH = re.compile(
     rf"|can|could)\b)|^\s*{_WH}\s+",
     re.I,
 )
-# Words an elided second question may have besides its wh-word: "and on which day?"
-_ELIDED = frozenset("day date year month time much many long".split())
 
 
 def clauses(question: str) -> list[str]:
@@ -259,7 +220,7 @@ def clauses(question: str) -> list[str]:
     rest_of_first = _LEADING_WH.sub("", first, count=1)
     out = [first + "?"]
     for part in parts[1:]:
-        if set(key_terms(part)) <= _ELIDED:
+        if set(key_terms(part)) <= ELIDED:
             part = f"{part} {rest_of_first}"
         out.append(part + "?")
     return out

@@ -6,47 +6,8 @@ import bisect
 import re
 from collections.abc import Iterator
 
-# Words that end with a period without ending a sentence.
-_ABBREVIATIONS = {
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "prof",
-    "sr",
-    "jr",
-    "st",
-    "inc",
-    "ltd",
-    "co",
-    "corp",
-    "vs",
-    "etc",
-    "e.g",
-    "i.e",
-    "u.s",
-    "u.k",
-    "u.n",
-    "e.u",
-    "no",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "gen",
-    "gov",
-    "sen",
-    "rep",
-    "approx",
-}
+from rag.text.lexicon import ABBREVIATIONS, DEMONYMS, LEADER_WORDS, SPELLED_OUT, SYNONYMS
+
 # A sentence ends at . ! ? (plus closing quotes/brackets), then space, then a
 # capital, digit, quote or bracket.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£$€])")
@@ -65,7 +26,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             stop = match.start() + len(match.group().rstrip())
             before = text[cursor : match.start()].split()
             last_word = before[-1].lower().rstrip(".") if before else ""
-            if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
+            if last_word in ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word):
                 continue
             spans.append((cursor, stop))
             cursor = match.end()
@@ -115,27 +76,6 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-# Spellings of one thing that news copy mixes freely: a question says "chief executive"
-# where the article says "CEO", "German" where it says "Germany", "MS" for Microsoft.
-# Only the extractive answerer's term matching uses this; the indexes do not.
-_DEMONYMS = {
-    "German": "Germany",
-    "Spanish": "Spain",
-    "French": "France",
-    "British": "Britain",
-    "Italian": "Italy",
-    "Chinese": "China",
-    "Japanese": "Japan",
-    "Korean": "Korea",
-    "American": "America",
-    "European": "Europe",
-    "Taiwanese": "Taiwan",
-    "Indian": "India",
-    "Canadian": "Canada",
-    "Israeli": "Israel",
-    "Swiss": "Switzerland",
-    "Dutch": "Netherlands",
-}
 _VARIANTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bchief executive(?: officer)?\b|\bCEO\b", re.I), "CEO"),
     (re.compile(r"\bchief technology officer\b|\bCTO\b", re.I), "CTO"),
@@ -143,11 +83,10 @@ _VARIANTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bU\.S\.(?!\w)|\b(?:US|USA|United States)\b"), "USA"),
     (re.compile(r"\bU\.K\.(?!\w)|\b(?:UK|United Kingdom)\b"), "Britain"),
     (re.compile(r"\b(?:EU|European Union)\b"), "EU"),
-    (re.compile(r"\bMS\b"), "Microsoft"),
     (re.compile(r"\bR&D\b|\bresearch[- ]and[- ]development\b", re.I), "research development"),
     (re.compile(r"(?<=\d)\s?bn\b", re.I), " billion"),
     (re.compile(r"(?<=\d)\s?mn\b", re.I), " million"),
-    (re.compile(r"\b(" + "|".join(_DEMONYMS) + r")\b"), ""),
+    (re.compile(r"\b(" + "|".join(DEMONYMS) + r")\b"), ""),
 ]
 
 
@@ -157,38 +96,18 @@ def canonical(text: str) -> str:
         if replacement:
             text = pattern.sub(replacement, text)
         else:
-            text = pattern.sub(lambda m: _DEMONYMS[m.group(1)], text)
+            text = pattern.sub(lambda m: DEMONYMS[m.group(1)], text)
     return text
 
 
-# Plain synonyms: a question says "previously" or "employees" where the article says
-# "formerly" or "staff". The answerer's term matching and the keyword search accept
-# any of them; the dense side needs no list.
-_SYNONYMS = (
-    ("previously", "formerly", "former", "earlier"),
-    ("employees", "staff", "workforce", "headcount", "workers"),
-    ("hope", "hopes", "expect", "expects", "aim", "aims"),
-    ("buy", "acquire", "purchase"),
-    ("bought", "acquired", "purchased"),
-)
 ALTERNATIVES: dict[str, tuple[str, ...]] = {
-    word: tuple(other for other in group if other != word) for group in _SYNONYMS for word in group
+    word: tuple(other for other in group if other != word) for group in SYNONYMS for word in group
 }
 # "Who leads/runs/heads X?" asks for X's head, by whatever title the article uses.
 LEADS = re.compile(
     r"^\s*(?:(?:and|so|but|then|also)\b[\s,]*)?who\s+(?P<verb>leads|runs|heads|led|ran|headed)\b",
     re.I,
 )
-_LEADER_WORDS = "CEO chief executive head president chairman"
-
-_SPELLED_OUT = {
-    "CEO": "chief executive",
-    "CTO": "chief technology officer",
-    "CFO": "chief financial officer",
-    "USA": "US United States",
-    "Britain": "UK British",
-    "EU": "European Union",
-}
 
 
 def expand_query(question: str) -> str:
@@ -198,12 +117,12 @@ def expand_query(question: str) -> str:
     asked = set(words(question))
     extra = [w for w in dict.fromkeys(words(normal)) if w not in asked]
     extra += [
-        longer for short, longer in _SPELLED_OUT.items() if re.search(rf"\b{short}\b", normal)
+        longer for short, longer in SPELLED_OUT.items() if re.search(rf"\b{short}\b", normal)
     ]
     extra += [
-        demonym for demonym, country in _DEMONYMS.items() if re.search(rf"\b{country}\b", normal)
+        demonym for demonym, country in DEMONYMS.items() if re.search(rf"\b{country}\b", normal)
     ]
     extra += [alt for w in asked for alt in ALTERNATIVES.get(w, ()) if alt not in asked]
     if LEADS.search(question):
-        extra.append(_LEADER_WORDS)
+        extra.append(LEADER_WORDS)
     return " ".join([question, *dict.fromkeys(extra)])

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rag.text import facts
+from rag.text.lexicon import NOT_NAMES, STOPWORDS
 from rag.text.markers import MARKER, markers_in
-from rag.text.question import STOPWORDS, entities
+from rag.text.question import entities
 from rag.text.spans import canonical, sentence_spans, words
 
 if TYPE_CHECKING:
@@ -46,12 +47,6 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r",|;|:|—|–| - |\bbut\b|\bhowever\b|\bthough\b|\balthough\b|\bwhile\b")
-# Capitalised only because they open a sentence.
-_NOT_NAMES = frozenset(
-    """however additionally meanwhile accordingly also still although though yet thus
-    therefore moreover furthermore instead today recently last this that these those its
-    it he she they we in on at for as while since after before under unlike like""".split()
-)
 # Negation words are rule 3's business, not coverage's.
 _FUNCTION = STOPWORDS | {"n't", "no", "not", "never", "yet", "already", "still", "longer"}
 
@@ -170,7 +165,7 @@ class SupportChecker:
     def _names(self, sentence: str, text: str, cited: Sequence[str]) -> tuple[list[str], list[str]]:
         """Names of the sentence not in the cited text, and rival names in their place."""
         have = " ".join(words(canonical(text)))
-        names = [n for n in dict.fromkeys(entities(sentence)) if n not in _NOT_NAMES]
+        names = [n for n in dict.fromkeys(entities(sentence)) if n not in NOT_NAMES]
         lost = [n for n in names if not _mentions(have, n)]
         if not lost:
             return [], []
@@ -186,7 +181,7 @@ class SupportChecker:
         rivals = [
             n
             for n in dict.fromkeys(entities(best))
-            if n not in _NOT_NAMES and not _mentions(said, n)
+            if n not in NOT_NAMES and not _mentions(said, n)
         ]
         return lost, rivals
 

@@ -110,7 +110,7 @@ def test_a_which_question_names_its_category() -> None:
         ("Who is OpenAI's CEO?", "“It has been great,” OpenAI CEO Sam Altman said.", False),
         ("Who is the CEO of Meta Platforms?", "Satya Nadella, CEO of Microsoft, said.", True),
         ("Who is the CEO of Mistral?", "Arthur Mensch, CEO of MistralAI, said so.", False),
-        ("Who is the CEO of MS?", "Satya Nadella, chairman and CEO of Microsoft, said.", False),
+        ("Who is Microsoft's chief executive?", "Satya Nadella, CEO of Microsoft, said.", False),
         ("Who is OpenAI's CEO?", "Its CEO Sam Altman said so.", False),  # no organisation
         # "runs" asks for any head's title, so Microsoft's CEO is another's head
         ("Who runs Mistral?", "Satya Nadella, CEO of Microsoft, said.", True),

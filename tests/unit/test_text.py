@@ -29,7 +29,9 @@ def test_variant_spellings_map_to_one_form() -> None:
     assert canonical("data centres in German and Spanish towns") == (
         "data centres in Germany and Spain towns"
     )
-    assert canonical("MS invested $13bn in the U.S.") == "Microsoft invested $13 billion in the USA"
+    assert canonical("IBM invested $13bn in the U.S.") == "IBM invested $13 billion in the USA"
+    # no alias of one corpus's companies lives in general code ("MS" stays "MS")
+    assert canonical("MS invested") == "MS invested"
     # lower-case "us" is a pronoun, not the country
     assert canonical("Microsoft shares our values with us") == "Microsoft shares our values with us"
 
