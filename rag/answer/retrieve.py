@@ -142,8 +142,6 @@ class Retriever:
         ``diverse``: a passage that repeats a fact of a better-ranked passage of another
         article (rag/index/stories.py) does not take one of the ``k`` places; it is kept in that
         passage's ``also``."""
-        from llama_index.core.schema import QueryBundle
-
         timings: dict[str, float] = {}
         started = time.perf_counter()
         if vector is None:
@@ -163,21 +161,7 @@ class Retriever:
         sparse: list[Any] = []
         if mode in ("hybrid", "bm25"):
             begun = time.perf_counter()
-            with self._lock:
-                self._bm25.similarity_top_k = top
-                # Excluded passages score 0 under the mask, but bm25s still returns them
-                # when k exceeds the matches: the score and source checks drop them.
-                self._bm25.corpus_weight_mask = self._mask(sources)
-                keywords = QueryBundle(query_str=expand_query(question))
-                try:
-                    sparse = [
-                        hit
-                        for hit in self._bm25.retrieve(keywords)
-                        if (hit.score or 0) > 0
-                        and (sources is None or hit.node.metadata["source"] in sources)
-                    ]
-                finally:
-                    self._bm25.corpus_weight_mask = None
+            sparse = self._sparse(question, top, sources)
             timings["bm25"] = (time.perf_counter() - begun) * 1000
         article_rank: dict[str, int] = {}
         if mode == "hybrid" and lead_boost and len(self._lead_sources):
@@ -186,9 +170,6 @@ class Retriever:
             timings["leads"] = (time.perf_counter() - begun) * 1000
         dense: list[tuple[str, float]] = self._dense_result(pending) if pending else []
 
-        nodes = {hit.node.node_id: hit.node for hit in sparse}
-        dense_scores = dict(dense)
-        bm25_scores = {h.node.node_id: float(h.score or 0.0) for h in sparse}
         fused = rrf([[key for key, _ in dense], [h.node.node_id for h in sparse]], rrf_k)
         for key in fused:
             rank = article_rank.get(self._metadata(key)["source"])
@@ -196,6 +177,41 @@ class Retriever:
                 fused[key] += 1.0 / (rrf_k + rank)
         ranked = sorted(fused, key=lambda key: (-fused[key], key))
         kept, twins = diversify(ranked, k, self.stories.links if diverse else {})
+        passages = self._passages(kept, twins, fused, dict(dense), sparse)
+        return Retrieval(
+            passages=passages, query_vector=vector, timings_ms=timings, sources=sources
+        )
+
+    def _sparse(self, question: str, top: int, sources: frozenset[str] | None) -> list[Any]:
+        """BM25 hits for the question and its other spellings, within ``sources``."""
+        from llama_index.core.schema import QueryBundle
+
+        with self._lock:
+            self._bm25.similarity_top_k = top
+            # Excluded passages score 0 under the mask, but bm25s still returns them
+            # when k exceeds the matches: the score and source checks drop them.
+            self._bm25.corpus_weight_mask = self._mask(sources)
+            keywords = QueryBundle(query_str=expand_query(question))
+            try:
+                return [
+                    hit
+                    for hit in self._bm25.retrieve(keywords)
+                    if (hit.score or 0) > 0
+                    and (sources is None or hit.node.metadata["source"] in sources)
+                ]
+            finally:
+                self._bm25.corpus_weight_mask = None
+
+    def _passages(
+        self,
+        kept: list[str],
+        twins: dict[str, list[str]],
+        fused: dict[str, float],
+        dense_scores: dict[str, float],
+        sparse: list[Any],
+    ) -> list[Passage]:
+        nodes = {hit.node.node_id: hit.node for hit in sparse}
+        bm25_scores = {h.node.node_id: float(h.score or 0.0) for h in sparse}
 
         def passage(key: str, also: tuple[Passage, ...] = ()) -> Passage:
             chunk = node_to_chunk(self._node(key, nodes))
@@ -208,10 +224,7 @@ class Retriever:
                 story=self.stories.story(chunk.source),
             )
 
-        passages = [passage(key, tuple(passage(t) for t in twins[key])) for key in kept]
-        return Retrieval(
-            passages=passages, query_vector=vector, timings_ms=timings, sources=sources
-        )
+        return [passage(key, tuple(passage(t) for t in twins[key])) for key in kept]
 
 
 MAX_ALSO = 3  # other articles' passages listed under one kept passage
