@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from rag.index.backend import open_store
 from rag.ingest.build import Progress, build_index
 from rag.ingest.fingerprint import fingerprint
 from rag.model import REFUSAL, Answer, Citation, Passage, Retrieval
+from rag.text.abbreviations import defined, expand
 from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
 from rag.text.dates import parse_date
 from rag.text.question import clauses
@@ -29,6 +31,10 @@ from rag.text.spans import sentence_spans
 from rag.text.support import UNSUPPORTED, annotate, checker
 
 MAX_QUESTION_CHARS = 2000
+
+
+#: (source, text) → the text as compared for meaning (Engine.plain)
+Plain = Callable[[str, str], str]
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Engine:
         self.generation = self.store.open_current(fingerprint(settings.shape()))
         self.retriever = Retriever(self.generation, self.embedder, self.store)
         self._texts: dict[str, dict[str, Any]] | None = None
+        self._short_names: dict[str, dict[str, str]] = {}  # source → "Microsoft (MS)"…
         self._texts_lock = threading.Lock()
         df, total = self.retriever.document_frequency()
         stemmer = self.retriever.stemmer
@@ -78,8 +85,21 @@ class Engine:
                         row = json.loads(line)
                         row["id"] = document_id(row["sha256"])
                         rows[row["source"]] = row
+                self._short_names = {s: defined(row["text"]) for s, row in rows.items()}
                 self._texts = rows
         return self._texts
+
+    def _both(self, citation: Citation) -> str:
+        """A citation's quote in the article's words and, where they differ, read with its
+        short names: a sentence in either wording is judged against it alike."""
+        plain = self.plain(citation.source, citation.quote)
+        return citation.quote if plain == citation.quote else f"{citation.quote}\n{plain}"
+
+    def plain(self, source: str, text: str) -> str:
+        """``text`` of ``source`` with the short names its article defines read as the
+        names ("MS" where the article says "Microsoft (MS)"), for comparing meaning."""
+        self.documents()
+        return expand(text, self._short_names.get(source, {}))
 
     def document_text(self, source: str) -> str:
         row = self.documents().get(source)
@@ -214,9 +234,10 @@ class Engine:
             outside = allowed is not None and other not in allowed
             if outside or other in taken or (other, begin, stop) in quoted or row is None:
                 continue
-            said = row["text"][begin:stop]
-            kind = compare(sentence.text, said)
-            if kind is None and estimate_vs_unknown(sentence.text, said):
+            said = self.plain(other, row["text"][begin:stop])
+            own = self.plain(source, sentence.text)
+            kind = compare(own, said)
+            if kind is None and estimate_vs_unknown(own, said):
                 kind = DETAIL  # paired at ingest inside one story: estimate vs undisclosed
             if kind is None:
                 continue
@@ -234,7 +255,7 @@ class Engine:
         passages = [passage_dict(p) for p in self._rerank(retrieval.passages, scored, chosen)]
         if not chosen:
             return Answer(question, REFUSAL, True, "extractive", [], passages, None)
-        quoting = _Quoting(conversation, {_absolute(s) for s in chosen})
+        quoting = _Quoting(conversation, {_absolute(s) for s in chosen}, self.plain)
         for i, sentence in enumerate(chosen):
             if i in quoting.merged:
                 continue
@@ -242,7 +263,7 @@ class Engine:
             markers = [citation.n, *quoting.same_in_chosen(i, sentence, citation, chosen)]
             related = [
                 (kind, quoting.cite(other))
-                for kind, other in _related(sentence, scored, quoting.quoted)
+                for kind, other in _related(sentence, scored, quoting.quoted, self.plain)
             ]
             related += self._fact_partners(
                 sentence, related, quoting.quoted, conversation, retrieval.sources
@@ -257,21 +278,24 @@ class Engine:
         answer.notices.extend(f"the articles don't answer: {part}" for part in unanswered)
         # Verbatim quotes: every sentence is its own evidence, so this labels them
         # supported; it runs anyway so every backend's JSON has the same shape.
-        return annotate(answer, {c.n: c.quote for c in citations})
+        return annotate(answer, {c.n: self._both(c) for c in citations})
 
 
 MAX_RELATED = 2  # other articles' sentences joined to one answer sentence
 
 
-def _related(sentence: Any, scored: list[Any], quoted: set[Any]) -> list[tuple[str, Any]]:
+def _related(
+    sentence: Any, scored: list[Any], quoted: set[Any], plain: Plain
+) -> list[tuple[str, Any]]:
     """Sentences of other articles that report the same thing (rag/text/agree.py)."""
     found: list[tuple[str, Any]] = []
+    own = plain(sentence.passage.chunk.source, sentence.text)
     sources = {sentence.passage.chunk.source}
     for other in scored:
         source = other.passage.chunk.source
         if source in sources or _absolute(other) in quoted:
             continue
-        kind = compare(sentence.text, other.text)
+        kind = compare(own, plain(source, other.text))
         if kind is not None:
             found.append((kind, other))
             sources.add(source)  # one sentence per article
@@ -348,8 +372,11 @@ class _Quoting:
     """An extractive answer being put together: its citations (numbered by the
     conversation), the quoted text, and the other articles' sentences related to it."""
 
-    def __init__(self, conversation: Conversation, quoted: set[tuple[str, int, int]]) -> None:
+    def __init__(
+        self, conversation: Conversation, quoted: set[tuple[str, int, int]], plain: Plain
+    ) -> None:
         self.conversation = conversation
+        self.plain = plain
         self.quoted = quoted  # (source, start, end) of every sentence shown
         self.merged: set[int] = set()  # chosen sentences folded into an earlier one
         self.citations: list[Citation] = []
@@ -377,12 +404,15 @@ class _Quoting:
         for j, other in enumerate(chosen[i + 1 :], start=i + 1):
             if other.passage.chunk.source == sentence.passage.chunk.source:
                 continue
-            kind = compare(sentence.text, other.text)
+            kind = compare(
+                self.plain(sentence.passage.chunk.source, sentence.text),
+                self.plain(other.passage.chunk.source, other.text),
+            )
             if kind is None:
                 continue
             second = self.cite(other)
             self.relations.append({"kind": kind, "citations": [citation, second]})
-            if kind == SAME and _backs(citation.quote, second.quote):
+            if kind == SAME and self.backs(citation, second):
                 self.merged.add(j)
                 markers.append(second.n)
         return markers
@@ -392,7 +422,7 @@ class _Quoting:
         same fact (cited beside this one). The others are quoted after it."""
         # "Reported by 2 articles" only where the other article backs the quote: a
         # retold quote in other words, or a figure only one side gives, is not that.
-        related = [(k, c) for k, c in related if k != SAME or _backs(citation.quote, c.quote)]
+        related = [(k, c) for k, c in related if k != SAME or self.backs(citation, c)]
         markers = []
         for kind, second in related:
             if second.n not in {c.n for c in self.citations}:
@@ -404,6 +434,13 @@ class _Quoting:
                 self.quoted.add((second.source, second.char_start, second.char_end))
                 self._extra.append(f"{second.quote} [{second.n}]")
         return markers
+
+    def backs(self, citation: Citation, other: Citation) -> bool:
+        """Does ``other`` say what ``citation`` quotes (each read with its article's
+        short names)?"""
+        return _backs(
+            self.plain(citation.source, citation.quote), self.plain(other.source, other.quote)
+        )
 
     def quote(self, citation: Citation, markers: list[int]) -> None:
         # A quote of two sentences (one leaning on the other) cites after each.

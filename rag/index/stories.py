@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from rag.model import Chunk
+from rag.text.abbreviations import defined, expand
 from rag.text.agree import OVERLAP, SAME, compare, estimate_vs_unknown, says_unknown
 from rag.text.support import checker
 
@@ -99,13 +100,17 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
     holders: dict[Span, list[str]] = defaultdict(list)  # sentence → passages holding it
     texts: dict[Span, str] = {}
     chunk_spans: dict[str, list[Span]] = {}
+    chunks = list(chunks)
+    short_names: dict[str, dict[str, str]] = defaultdict(dict)  # "Microsoft (MS)"
+    for chunk in chunks:
+        short_names[chunk.source].update(defined(chunk.text))
     for chunk in chunks:
         chunk_spans[chunk.id] = []
         for start, end in chunk.sentences:
             span = (chunk.source, chunk.char_start + start, chunk.char_start + end)
             holders[span].append(chunk.id)
             chunk_spans[chunk.id].append(span)
-            texts.setdefault(span, chunk.text[start:end])
+            texts.setdefault(span, expand(chunk.text[start:end], short_names[chunk.source]))
     spans = sorted(texts)
     bags = [frozenset(terms(texts[s])) for s in spans]
     facts = [

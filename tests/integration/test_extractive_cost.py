@@ -4,9 +4,14 @@ embedding every sentence, for a fraction of the model time."""
 
 from __future__ import annotations
 
+import pytest
+
 from rag import Engine, Settings
 from rag.cli.gold import load_gold
 from tests.conftest import ROOT
+
+# Every gold question answered twice (lazy and not): 15 s, so with the full suite only.
+pytestmark = pytest.mark.slow
 
 
 def test_embedding_only_the_eligible_sentences_changes_no_answer(built_index) -> None:

@@ -13,6 +13,9 @@ from gradio_client import Client
 from tests.fakes import Canary
 from tests.ui.conftest import CANARY, start_app, stop_app
 
+# A running app and a gradio client: with the full suite, not between edits.
+pytestmark = pytest.mark.slow
+
 SECRETS = (CANARY, "dotenv-canary", '"fingerprint"', "chromadb_version", "root:x:0:0")
 
 
