@@ -96,22 +96,25 @@ class Chat:
         session: Session,
         key: str | None = None,
         scope: Scope | None = None,
+        generate: bool = True,
     ) -> Iterator[Delta | Reply]:
         """Yield ``Delta`` while a model streams, then one ``Reply``.
 
         ``key``: whose rate limit this turn counts against (default: the session);
-        ``scope``: only some articles (rag/answer/scope.py)."""
+        ``scope``: only some articles (rag/answer/scope.py); ``generate``: False answers
+        extractively even where a generative backend is configured."""
         wait = self.limiter.allow(key or session.id)
         if wait is not None:  # checked first: a refused question costs no retrieval, no model
             raise RateLimitedError(
                 f"too many questions: the limit is {self.limiter.limit} a minute; "
-                f"try again in {math.ceil(wait)} s"
+                f"try again in {math.ceil(wait)} s",
+                retry_after=wait,
             )
         engine = self.live.get()  # this turn stays on this generation to the end
         asked = session.interpret(question)
         retrieval = engine.retrieve(asked, scope=scope)
         answer: Answer | None = None
-        if self.generator is not None:
+        if self.generator is not None and generate:
             answer = yield from self._generate(asked, retrieval, session, engine)
         if answer is None:  # the passages above serve the extractive answer too
             answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)
@@ -150,10 +153,11 @@ class Chat:
         session: Session | None = None,
         key: str | None = None,
         scope: Scope | None = None,
+        generate: bool = True,
     ) -> Reply:
         """One turn, not streamed (``session``: a conversation to continue)."""
         reply = None
-        for item in self.turn(question, session or Session(), key, scope):
+        for item in self.turn(question, session or Session(), key, scope, generate):
             if isinstance(item, Reply):
                 reply = item
         assert reply is not None  # turn always ends with one

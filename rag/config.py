@@ -125,6 +125,24 @@ class Settings(BaseSettings):
         False, description="Let the page add articles to seeds/ and re-index (a writer)."
     )
 
+    # -- OpenAI-compatible API (python -m rag.serve) --------------------------
+    api_host: str = Field("127.0.0.1", description="Address the API listens on (loopback).")
+    api_port: int = Field(8000, ge=0, le=65535, description="Port of the API.")
+    api_key: SecretStr | None = Field(
+        None,
+        description="Bearer token the API requires (RAG_API_KEY); required to listen "
+        "beyond loopback.",
+    )
+    api_hosts: str = Field(
+        "",
+        description="Other host names the API answers to (a reverse proxy's), comma-separated.",
+    )
+    api_cors_origins: str = Field(
+        "", description="Origins a browser page may call the API from, comma-separated."
+    )
+    api_max_body: int = Field(1_000_000, ge=1000, description="Largest request body, bytes.")
+    api_max_messages: int = Field(200, ge=1, description="Most messages in one request.")
+
     @field_validator("chroma_url")
     @classmethod
     def _check_chroma_url(cls, value: str | None) -> str | None:

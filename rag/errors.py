@@ -38,6 +38,10 @@ class ConfigError(RagError):
 class RateLimitedError(RagError):
     """Too many questions from one session in the last minute."""
 
+    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until one more is allowed
+
 
 class NoArticlesError(ConfigError):
     pass

@@ -28,12 +28,12 @@ from rag import (
 )
 from rag.cli.common import add_backend_flags, backend_overrides
 from rag.ingest.uploads import ALLOWED_UPLOADS
+from rag.pages import HEADERS, source_page
 from ui.render import (
     CSS,
     chat_markdown,
     evidence_html,
     export_markdown,
-    source_page,
     streaming_markdown,
 )
 
@@ -286,11 +286,7 @@ def _source_route(chat: Chat) -> Any:
         if row is None:
             raise HTTPException(status_code=404, detail="no such article")
         return HTMLResponse(
-            source_page(row, start, end if end is not None else start),
-            headers={
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-                "X-Content-Type-Options": "nosniff",
-            },
+            source_page(row, start, end if end is not None else start), headers=HEADERS
         )
 
     return source

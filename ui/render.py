@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rag import Answer, Citation
+from rag.pages import page_title
 from rag.text.markers import MARKER
 
 CSS = """
@@ -134,7 +135,7 @@ def evidence_html(answer: Answer, documents: dict[str, dict[str, Any]]) -> str:
             url = source_url(row["id"], int(passage["line_start"]), int(passage["line_end"]))
             out.append(
                 f'<div class="cite"><h4><a href="{html.escape(url)}" target="_blank">'
-                f"{html.escape(_title(row))}</a></h4>"
+                f"{html.escape(page_title(row))}</a></h4>"
                 f'<div class="where">{html.escape(str(passage["source"]))}:'
                 f"{passage['line_start']}-{passage['line_end']}</div>"
                 f"<p>{html.escape(str(passage['text']))}</p>{_also(passage)}</div>"
@@ -173,51 +174,10 @@ def _citation_block(citation: Citation, row: dict[str, Any]) -> str:
     return (
         f'<div class="cite" id="cite-{citation.n}"><h4>'
         f'<a href="{html.escape(url)}" target="_blank">[{citation.n}] '
-        f"{html.escape(_title(row))}</a>{outlet}</h4>"
+        f"{html.escape(page_title(row))}</a>{outlet}</h4>"
         f'<div class="where">{html.escape(citation.source)}:{span}</div>'
         f"<p>{_highlight(paragraph, citation.quote)}</p></div>"
     )
-
-
-def _title(row: dict[str, Any]) -> str:
-    title = (row.get("meta") or {}).get("title")
-    if title:
-        return str(title)
-    first = next((line for line in row["text"].split("\n") if line.strip()), row["source"])
-    return first[:80] + ("…" if len(first) > 80 else "")
-
-
-def source_page(row: dict[str, Any], start: int | None, end: int | None) -> str:
-    """The whole article, numbered, with the cited lines marked and scrolled to."""
-    lines = row["text"].split("\n")
-    labels = row.get("labels") or []
-    body = []
-    for number, line in enumerate(lines, start=1):
-        cited = start is not None and end is not None and start <= number <= end
-        label = labels[number - 1] if number - 1 < len(labels) else "body"
-        classes = (
-            "line"
-            + (" hit" if cited else "")
-            + (" dropped" if label in ("boilerplate", "meta") else "")
-        )
-        text = f"<mark>{html.escape(line)}</mark>" if cited else html.escape(line)
-        body.append(
-            f'<div class="{classes}" id="L{number}"><span class="ln">{number}</span>'
-            f'<span class="tx">{text}</span></div>'
-        )
-    title = html.escape(_title(row))
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{title}</title><style>
-body {{ font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; }}
-.line {{ display: flex; gap: 1rem; padding: 1px 0; scroll-margin-top: 30vh; }}
-.ln {{ color: #9ca3af; min-width: 3ch; text-align: right; user-select: none; }}
-.hit {{ background: #fef3c7; }} mark {{ background: #fde68a; }}
-.dropped .tx {{ color: #9ca3af; }}
-</style></head><body><h1>{title}</h1>
-<p>{html.escape(row["source"])}{
-        " — " + html.escape(row["meta"]["outlet"]) if (row.get("meta") or {}).get("outlet") else ""
-    }</p>
-{"".join(body)}</body></html>"""
 
 
 def export_markdown(turns: list[tuple[str, Answer]], seeds_label: str = "seeds") -> str:

@@ -45,8 +45,8 @@ class Conversation:
 
     def number(self, source: str, start: int, end: int) -> int:
         key = (source, start, end)
-        if key not in self.numbers:
-            self.numbers[key] = len(self.numbers) + 1
+        if key not in self.numbers:  # after the highest: numbers rebuilt from a client's
+            self.numbers[key] = max(self.numbers.values(), default=0) + 1  # history may skip
         return self.numbers[key]
 
 

@@ -1,6 +1,7 @@
 from rag.model import Answer, Citation
+from rag.pages import source_page
 from rag.text.support import annotate
-from ui.render import chat_markdown, evidence_html, export_markdown, source_page
+from ui.render import chat_markdown, evidence_html, export_markdown
 
 
 def citation(quote: str, n: int = 1) -> Citation:
