@@ -4,6 +4,7 @@ HTTP; rag/api/app.py does."""
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -119,10 +120,16 @@ class ApiService:
         )
 
 
+_MARKERS_AFTER = re.compile(r"(?:\s*\[\d{1,3}\])+")
+
+
 def _pieces(text: str, answer_length: int) -> list[str]:
     """The message cut after each sentence of the answer, then its notes and sources,
     so a stream carries one checked sentence at a time; joined, the whole text."""
-    ends = [end for _, end in sentence_spans(text, 0, answer_length)]
+    ends = []
+    for _, end in sentence_spans(text, 0, answer_length):
+        markers = _MARKERS_AFTER.match(text, end)  # a sentence travels with its [n]
+        ends.append(markers.end() if markers else end)
     pieces, last = [], 0
     for end in ends:
         if end > last:

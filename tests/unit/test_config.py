@@ -1,6 +1,8 @@
+from pathlib import Path
+
 import pytest
 
-from rag.config import load_settings
+from rag.config import Settings, load_settings
 from rag.errors import ConfigError
 from rag.urls import parse_chroma_url as parse_url
 
@@ -53,3 +55,14 @@ def test_a_bad_chroma_url_is_refused_before_any_connection(monkeypatch, url) -> 
 def test_an_empty_chroma_url_means_the_embedded_store(monkeypatch) -> None:
     monkeypatch.setenv("RAG_CHROMA_URL", "")
     assert load_settings().chroma_url is None
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    missing = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names = list(alias.choices) if alias is not None else [f"RAG_{name.upper()}"]
+        if not any(str(n) in text for n in names):
+            missing.append(name)
+    assert missing == []

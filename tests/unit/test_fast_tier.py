@@ -20,6 +20,7 @@ ENTRY = {
     "rag.ingest": {"rag.ingest", "rag.ingest.__main__", "rag.cli.ingest"},
     "rag.bench": {"rag.bench", "rag.bench.__main__"},
     "rag.train": {"rag.train", "rag.train.__main__"},
+    "rag.serve": {"rag.serve", "rag.cli.serve"},
     "ui": {"ui", "ui.__main__"},
 }
 

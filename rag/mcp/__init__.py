@@ -1,0 +1,1 @@
+"""The MCP server (``python -m rag.mcp``); its code is in server.py."""
