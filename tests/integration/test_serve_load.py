@@ -66,6 +66,7 @@ def test_25_clients_get_answers_within_four_times_the_baseline(built_index, tmp_
 
 def _run(server) -> dict:
     single = _client(server.v1)
+    assert [m.id for m in single.models.list()] == ["rag-extractive", MODEL]  # --llm adds it
     _ask(single, "warm")
     times = []
     for _ in range(5):

@@ -21,6 +21,7 @@ ENTRY = {
     "rag.bench": {"rag.bench", "rag.bench.__main__"},
     "rag.train": {"rag.train", "rag.train.__main__"},
     "rag.serve": {"rag.serve", "rag.cli.serve"},
+    "rag.mcp": {"rag.mcp", "rag.mcp.__main__"},
     "ui": {"ui", "ui.__main__"},
 }
 
