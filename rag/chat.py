@@ -10,6 +10,7 @@ notice saying so), and the published index is followed as ingests replace it.
 from __future__ import annotations
 
 import math
+import threading
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -166,3 +167,20 @@ class Chat:
     def add_articles(self, paths: list[str], progress: Progress | None = None) -> str:
         """Copy files into the seeds folder and re-index; the next turn sees them."""
         return add_articles(self.settings, paths, progress)
+
+
+class OnDemand:
+    """One ``Chat`` opened when first needed, then shared (thread-safe): a server that
+    starts before any index exists finds the one built later, and says so meanwhile
+    (``IndexNotFoundError``) instead of building it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._chat: Chat | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Chat:
+        with self._lock:
+            if self._chat is None:
+                self._chat = Chat(self.settings)
+            return self._chat

@@ -7,6 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,46 @@ def run_rag(module: str, seeds: Path, index: Path, *args: str, **kwargs):
     return run_cli(
         "-m", f"rag.{module}", "--seeds", str(seeds), "--index", str(index), *args, **kwargs
     )
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A child's environment: none of this process's RAG_/OPENAI_ settings or offline
+    switches (each child must set those itself), plus ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RAG_", "OPENAI_")) and k not in OFFLINE_SWITCHES
+    }
+    return {**env, **(extra or {})}
+
+
+def spawn(
+    args: list[str],
+    workdir: Path,
+    env: dict[str, str],
+    ready_url: str,
+    log: Path,
+    timeout: float = 120,
+) -> subprocess.Popen:
+    """``python ARGS`` in ``workdir``, its output in ``log``; returned once ``ready_url``
+    answers at all (any HTTP status: the server is up)."""
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=workdir,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            with urllib.request.urlopen(ready_url, timeout=2):
+                return process
+        except urllib.error.HTTPError:
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{' '.join(args)} did not start in {timeout:.0f} s")

@@ -5,7 +5,6 @@ HTTP; rag/api/app.py does."""
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ from rag.api.wire import (
     earlier_sources,
     rag_field,
 )
-from rag.chat import Chat, Session
+from rag.chat import OnDemand, Session
 from rag.config import Settings
 from rag.model import Answer, Citation
 from rag.text.spans import sentence_spans
@@ -42,14 +41,7 @@ class ApiService:
     def __init__(self, settings: Settings, guard: Guard) -> None:
         self.settings = settings
         self.guard = guard
-        self._chat: Chat | None = None
-        self._lock = threading.Lock()
-
-    def chat(self) -> Chat:
-        with self._lock:
-            if self._chat is None:
-                self._chat = Chat(self.settings)  # IndexNotFoundError until one is built
-            return self._chat
+        self.chat = OnDemand(settings).get  # IndexNotFoundError until one is built
 
     def models(self) -> list[str]:
         """rag-extractive, and the generative backend the operator enabled, if usable."""

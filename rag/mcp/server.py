@@ -10,7 +10,6 @@ built (building is a writer's job: ``python -m rag.ingest``).
 # No ``from __future__ import annotations``: the SDK reads the tools' annotations
 # (``Annotated[CallToolResult, …]``) as objects, and CallToolResult is imported where the
 # tools are made.
-import threading
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
@@ -18,7 +17,7 @@ from pydantic import BaseModel, Field
 from rag.answer.cite import passage_dict
 from rag.answer.engine import Engine
 from rag.answer.scope import Scope
-from rag.chat import Chat, Session
+from rag.chat import OnDemand, Session
 from rag.config import Settings
 from rag.errors import RagError
 from rag.text.dates import parse_date
@@ -105,14 +104,7 @@ class Tools:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._chat: Chat | None = None
-        self._lock = threading.Lock()
-
-    def chat(self) -> Chat:
-        with self._lock:
-            if self._chat is None:
-                self._chat = Chat(self.settings)
-            return self._chat
+        self.chat = OnDemand(settings).get
 
     def engine(self) -> Engine:
         return self.chat().engine()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import anyio
 
-from tests.conftest import OFFLINE_SWITCHES, ROOT
+from tests.conftest import ROOT, child_env, spawn
 from tests.ui.conftest import free_port
 
 MENSCH = "000_1e069c046a7fec7f.txt"
@@ -20,11 +17,7 @@ TOOLS = {"search_articles", "ask", "get_source", "list_articles"}
 
 
 def _env() -> dict[str, str]:
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RAG_", "OPENAI_")) and k not in OFFLINE_SWITCHES
-    }
+    return child_env()
 
 
 def _workdir(base: Path, built_index: tuple[Path, Path] | None) -> Path:
@@ -127,37 +120,10 @@ def test_streamable_http_on_loopback_refuses_a_foreign_origin(built_index, tmp_p
 
     workdir = _workdir(tmp_path, built_index)
     port = free_port()
-    log = (workdir / "mcp-http.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rag.mcp",
-            "--http",
-            "--port",
-            str(port),
-            "--seeds",
-            "seeds",
-            "--index",
-            "index",
-        ],
-        cwd=workdir,
-        env=_env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     url = f"http://127.0.0.1:{port}/mcp"
+    args = ["-m", "rag.mcp", "--http", "--port", str(port), "--seeds", "seeds", "--index", "index"]
+    process = spawn(args, workdir, _env(), url, workdir / "mcp-http.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(url, timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and process.poll() is None, (
-                    workdir / "mcp-http.log"
-                ).read_text()
-                time.sleep(0.2)
 
         async def main() -> Any:
             async with streamable_http_client(url) as (read, write):  # noqa: SIM117

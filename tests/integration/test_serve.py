@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import OFFLINE_SWITCHES, ROOT, run_cli
+from tests.conftest import ROOT, child_env, run_cli, spawn
 from tests.ui.conftest import free_port
 
 KEY = "test-api-key-0123456789"
@@ -31,45 +28,13 @@ class Server:
 
 
 def start_server(workdir: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
-    import httpx
-
     port = free_port()
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RAG_", "OPENAI_")) and k not in OFFLINE_SWITCHES
-    }
-    log = (workdir / f"serve-{port}.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rag.serve",
-            "--port",
-            str(port),
-            "--seeds",
-            "seeds",
-            "--index",
-            "index",
-            *extra,
-        ],
-        cwd=workdir,
-        env={**clean, **(env or {})},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    args = ["-m", "rag.serve", "--port", str(port), "--seeds", "seeds", "--index", "index"]
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError((workdir / f"serve-{port}.log").read_text())
-        try:
-            httpx.get(f"{url}/v1/models", timeout=1)
-            return Server(url, port, process)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("rag.serve did not start")
+    process = spawn(
+        [*args, *extra], workdir, child_env(env), f"{url}/v1/models", workdir / f"serve-{port}.log"
+    )
+    return Server(url, port, process)
 
 
 def stop(server: Server) -> None:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import OFFLINE_SWITCHES
+from tests.conftest import child_env, spawn
 
 CANARY = "sk-test-CANARY-ui-0123456789"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -36,45 +32,12 @@ def free_port() -> int:
 
 def start_app(workdir: Path, *extra: str, env_extra: dict[str, str] | None = None) -> RunningApp:
     port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RAG_", "OPENAI_")) and k not in OFFLINE_SWITCHES
-    }
-    env["OPENAI_API_KEY"] = CANARY  # must never show up anywhere
-    env.update(env_extra or {})
-    log = (workdir / f"app-{port}.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ui",
-            "--port",
-            str(port),
-            "--seeds",
-            "seeds",
-            "--index",
-            "index",
-            *extra,
-        ],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    # the canary must never show up anywhere
+    env = child_env({"OPENAI_API_KEY": CANARY, **(env_extra or {})})
+    args = ["-m", "ui", "--port", str(port), "--seeds", "seeds", "--index", "index", *extra]
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((workdir / f"app-{port}.log").read_text())
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return RunningApp(url, workdir, process)
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("the app did not start in 120 s")
+    process = spawn(args, workdir, env, url + "/", workdir / f"app-{port}.log")
+    return RunningApp(url, workdir, process)
 
 
 def start_app_with_model(
