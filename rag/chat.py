@@ -65,9 +65,11 @@ class Session:
 class Chat:
     """Answers turns of conversations over the published index (thread-safe)."""
 
-    def __init__(self, settings: Settings, live: LiveEngine | None = None) -> None:
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        """``engine``: one the caller already opened on this index (not opened twice);
+        later generations are picked up as they are published either way."""
         self.settings = settings
-        self.live = live or LiveEngine(settings)
+        self.live = LiveEngine(settings, engine=engine)
         self.limiter = RateLimiter(settings.ui_rate_limit, 60.0)
         self.generator: Any = None
         self.generator_error: str | None = None

@@ -18,6 +18,7 @@ import rag  # noqa: F401  (offline switches before gradio is imported)
 from rag import (
     Chat,
     Delta,
+    Engine,
     IndexNotFoundError,
     RagError,
     Scope,
@@ -44,12 +45,13 @@ EXAMPLES = [
 ]
 
 
-def build_app(settings: Settings) -> Any:
+def build_app(settings: Settings, engine: Engine | None = None) -> Any:
+    """``engine``: one already open on the index (start-up opens it once, not twice)."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import HTMLResponse
 
-    chat = Chat(settings)
+    chat = Chat(settings, engine)
     with gr.Blocks(title="Ask the articles") as demo:
         gr.Markdown(
             "## Ask the articles\nAnswers come only from the indexed news articles; "
@@ -309,8 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             **backend_overrides(args),
         )
 
-        _first_index(settings)
-        app = build_app(settings)
+        app = build_app(settings, _first_index(settings))
     except RagError as err:
         print(f"python -m ui: error: {err.message}", file=sys.stderr)
         return err.exit_code
@@ -321,10 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _first_index(settings: Settings) -> None:
-    """Build the index on first run, saying so (it takes a minute)."""
+def _first_index(settings: Settings) -> Engine:
+    """The engine, building the index on first run and saying so (it takes a minute)."""
     try:
-        open_engine(settings, build=False)
+        return open_engine(settings, build=False)
     except IndexNotFoundError:
         print(f"python -m ui: no index yet; indexing {settings.seeds_dir} first", file=sys.stderr)
-        open_engine(settings)
+        return open_engine(settings)

@@ -23,7 +23,7 @@ from rag.index.backend import open_store
 from rag.ingest.build import Progress, build_index
 from rag.ingest.fingerprint import fingerprint
 from rag.model import REFUSAL, Answer, Citation, Passage, Retrieval
-from rag.text.abbreviations import defined, expand
+from rag.text.abbreviations import defined, expander
 from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
 from rag.text.dates import parse_date
 from rag.text.question import clauses
@@ -58,7 +58,8 @@ class Engine:
         self.generation = self.store.open_current(fingerprint(settings.shape()))
         self.retriever = Retriever(self.generation, self.embedder, self.store)
         self._texts: dict[str, dict[str, Any]] | None = None
-        self._short_names: dict[str, dict[str, str]] = {}  # source → "Microsoft (MS)"…
+        # source → its article's short names read as names ("Microsoft (MS)"), built once
+        self._expanders: dict[str, Callable[[str], str]] = {}
         self._texts_lock = threading.Lock()
         df, total = self.retriever.document_frequency()
         stemmer = self.retriever.stemmer
@@ -85,7 +86,7 @@ class Engine:
                         row = json.loads(line)
                         row["id"] = document_id(row["sha256"])
                         rows[row["source"]] = row
-                self._short_names = {s: defined(row["text"]) for s, row in rows.items()}
+                self._expanders = {s: expander(defined(row["text"])) for s, row in rows.items()}
                 self._texts = rows
         return self._texts
 
@@ -99,7 +100,8 @@ class Engine:
         """``text`` of ``source`` with the short names its article defines read as the
         names ("MS" where the article says "Microsoft (MS)"), for comparing meaning."""
         self.documents()
-        return expand(text, self._short_names.get(source, {}))
+        read = self._expanders.get(source)
+        return read(text) if read else text
 
     def document_text(self, source: str) -> str:
         row = self.documents().get(source)

@@ -15,11 +15,14 @@ from rag.config import Settings
 
 
 class LiveEngine:
-    def __init__(self, settings: Settings, check_every: float = 1.0) -> None:
+    def __init__(
+        self, settings: Settings, check_every: float = 1.0, engine: Engine | None = None
+    ) -> None:
+        """``engine``: one the caller already opened on this index (not opened twice)."""
         self.settings = settings
         self.check_every = check_every
         self._lock = threading.Lock()
-        self._engine = Engine(settings)
+        self._engine = engine or Engine(settings)
         self._checked = time.monotonic()
 
     def get(self) -> Engine:

@@ -96,7 +96,7 @@ def _main(args: argparse.Namespace) -> int:
     if args.list:
         return _list_articles(engine, args.json)
     if args.interactive:
-        return converse(settings, scope, args.json, PROG)
+        return converse(engine, scope, args.json, PROG)
     generator = None
     if not args.retrieve_only and settings.llm != "extractive":
         generator = make_generator(settings)

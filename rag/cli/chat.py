@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from rag import Chat, Delta, RagError, Scope, Session, Settings
+from rag import Chat, Delta, Engine, RagError, Scope, Session
 from rag.cli.common import use_color
 from rag.cli.output import render_answer
 
@@ -24,10 +24,11 @@ QUIT = {"/quit", "/exit", "/q"}
 
 
 def converse(
-    settings: Settings, scope: Scope | None, as_json: bool, prog: str, out: TextIO = sys.stdout
+    engine: Engine, scope: Scope | None, as_json: bool, prog: str, out: TextIO = sys.stdout
 ) -> int:
-    """Run the conversation; 0, or 1 if a turn failed."""
-    chat = Chat(settings)
+    """Run the conversation on ``engine`` (and the generations published after it);
+    0, or 1 if a turn failed."""
+    chat = Chat(engine.settings, engine)
     session = Session()
     if sys.stdin.isatty():
         print(

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from rag.model import Chunk
-from rag.text.abbreviations import defined, expand
+from rag.text.abbreviations import defined, expander
 from rag.text.agree import OVERLAP, SAME, compare, estimate_vs_unknown, says_unknown
 from rag.text.support import checker
 
@@ -104,13 +104,14 @@ def group(chunks: Iterable[Chunk], terms: Any = None) -> Stories:
     short_names: dict[str, dict[str, str]] = defaultdict(dict)  # "Microsoft (MS)"
     for chunk in chunks:
         short_names[chunk.source].update(defined(chunk.text))
+    read = {source: expander(table) for source, table in short_names.items()}
     for chunk in chunks:
         chunk_spans[chunk.id] = []
         for start, end in chunk.sentences:
             span = (chunk.source, chunk.char_start + start, chunk.char_start + end)
             holders[span].append(chunk.id)
             chunk_spans[chunk.id].append(span)
-            texts.setdefault(span, expand(chunk.text[start:end], short_names[chunk.source]))
+            texts.setdefault(span, read[chunk.source](chunk.text[start:end]))
     spans = sorted(texts)
     bags = [frozenset(terms(texts[s])) for s in spans]
     facts = [

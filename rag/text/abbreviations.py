@@ -14,6 +14,7 @@ Only a single capitalised word counts as the full form: "artificial intelligence
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _DEFINITION = re.compile(r"\b([A-Z][\w&'’-]*)\s+\(([A-Z][A-Za-z&]{1,6})\)")
 
@@ -40,9 +41,19 @@ def _in_order(letters: str, text: str) -> bool:
     return True
 
 
-def expand(text: str, table: dict[str, str]) -> str:
-    """``text`` with each short form of ``table`` read as its name (for matching only)."""
+def expander(table: dict[str, str]) -> Callable[[str], str]:
+    """A function reading each short form of ``table`` as its name (for matching only);
+    made once per article, then applied to each of its sentences."""
     if not table:
-        return text
+        return _same
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(table, key=len)[::-1])) + r")\b")
-    return pattern.sub(lambda m: table[m.group(1)], text)
+    return lambda text: pattern.sub(lambda m: table[m.group(1)], text)
+
+
+def expand(text: str, table: dict[str, str]) -> str:
+    """``text`` with each short form of ``table`` read as its name."""
+    return expander(table)(text)
+
+
+def _same(text: str) -> str:
+    return text

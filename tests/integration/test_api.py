@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import rag
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,3 +41,13 @@ def test_the_readme_example_answers_with_citations_and_follows_up(tmp_path: Path
     assert "Mensch" in lines[2]
     assert "Google" in lines[3]  # the follow-up was read as being about Arthur Mensch
     assert (tmp_path / "index" / "CURRENT").is_file()  # indexed on first use
+
+
+def test_a_chat_uses_the_engine_it_is_given_instead_of_opening_another(built_index) -> None:
+    seeds, index = built_index
+    settings = rag.Settings(seeds_dir=seeds, index_dir=index)
+    engine = rag.open_engine(settings, build=False)
+    chat = rag.Chat(settings, engine)
+    assert chat.engine() is engine
+    reply = chat.ask("Who is the CEO of Mistral?")
+    assert reply.engine is engine and "Mensch" in reply.answer.text
