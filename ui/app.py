@@ -73,11 +73,9 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
                 _responder(chat),
                 [view[k] for k in ("box", "chat")] + [session]
                 + [view[k] for k in ("articles", "outlets", "since", "until")],
-                [view["chat"], evidence, session, view["download"]],
+                [view["chat"], evidence, session, view["download"], view["box"]],
                 api_visibility="private",
-            ).then(lambda: "", None, view["box"], api_visibility="private").then(
-                _export, session, view["download"], api_visibility="private"
-            )
+            ).then(_export, session, view["download"], api_visibility="private")
         if settings.ui_uploads:
             _upload_box(chat)
         demo.load(
@@ -170,14 +168,16 @@ def _responder(chat: Chat) -> Any:
         session = session or Session()
         message = (message or "").strip()
         if not message:
-            yield history, gr.skip(), session, gr.skip()
+            yield history, gr.skip(), session, gr.skip(), gr.skip()
             return
         history = [
             *history,
             {"role": "user", "content": message},
             {"role": "assistant", "content": "…"},
         ]
-        yield history, gr.skip(), session, gr.skip()
+        # The box is emptied as the question is taken, not when the answer is done: a
+        # next question typed meanwhile is not wiped.
+        yield history, gr.skip(), session, gr.skip(), ""
         streamed = ""
         try:
             # Untouched controls may arrive as None rather than "" or [].
@@ -191,16 +191,17 @@ def _responder(chat: Chat) -> Any:
                 if isinstance(item, Delta):
                     streamed += item.text
                     history[-1] = {"role": "assistant", "content": streaming_markdown(streamed)}
-                    yield history, gr.skip(), session, gr.skip()
+                    yield history, gr.skip(), session, gr.skip(), gr.skip()
                     continue
                 documents = item.engine.documents()
                 ids = {source: row["id"] for source, row in documents.items()}
                 content = chat_markdown(item.answer, ids, item.asked_as)
                 history[-1] = {"role": "assistant", "content": content}
-                yield history, evidence_html(item.answer, documents), session, gr.skip()
+                evidence = evidence_html(item.answer, documents)
+                yield history, evidence, session, gr.skip(), gr.skip()
         except RagError as err:
             history[-1] = {"role": "assistant", "content": f"*Error: {err.message}*"}
-            yield history, gr.skip(), session, gr.skip()
+            yield history, gr.skip(), session, gr.skip(), gr.skip()
 
     return respond
 
