@@ -77,6 +77,20 @@ class Settings(BaseSettings):
         "fact) gives up its place and is listed under it.",
     )
 
+    # -- the answer decision ----------------------------------------------
+    decider: Literal["reader", "rules"] = Field(
+        "rules",
+        description="Who decides whether a sentence answers: the learned reader "
+        "(rag/models/reader, docs/TRAINING.md) or the word rules.",
+    )
+    min_confidence: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Refuse below this calibrated confidence (reader only); unset: the "
+        "threshold chosen on the calibration data.",
+    )
+
     # -- where the vectors live -------------------------------------------
     chroma_url: str | None = Field(
         None,

@@ -90,6 +90,8 @@ class Citation:
     published: str | None
     scores: dict[str, float | None]
     support: dict[str, object] | None = None
+    #: the reader's calibrated probability that this sentence answers (None: rules)
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -105,6 +107,7 @@ class Citation:
             "published": self.published,
             "scores": self.scores,
             "support": self.support,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }
 
 
@@ -124,6 +127,11 @@ class Answer:
     sentences: list[dict[str, object]] = field(default_factory=list)
     # other articles reporting the same thing: kind same / differs / detail, with sides
     relations: list[dict[str, object]] = field(default_factory=list)
+    #: calibrated probability that the answer is right (for a refusal: that the articles
+    #: did answer); None where the word rules decided or a model wrote the answer
+    confidence: float | None = None
+    decided_by: str = "rules"  # "reader" (with its sha256 in reader) or "rules"
+    reader: str | None = None  # the reader model's sha256
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -131,6 +139,9 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "decided_by": self.decided_by,
+            "reader": self.reader,
             "backend": self.backend,
             "model": self.model,
             "index_fingerprint": self.index_fingerprint,

@@ -45,17 +45,53 @@ def pair_text(title: str, sentence: str) -> str:
     return f"{head}: {sentence}" if head else sentence
 
 
+#: what the answer-level decision reads of a question's candidates (``answer_features``)
+FEATURES = ("best", "gap", "coverage", "dense")
+
+
+def answer_features(
+    logits: Sequence[float], coverage: Sequence[float], dense: Sequence[float]
+) -> dict[str, float]:
+    """The answer decision's inputs: the best candidate's logit, its lead over the
+    next one, and the cheap signals of that candidate (how much of the question its
+    words cover, how close its passage is to the question)."""
+    if not len(logits):
+        return {"best": -20.0, "gap": 0.0, "coverage": 0.0, "dense": 0.0}
+    order = np.argsort(-np.asarray(logits, dtype=np.float64))
+    best = int(order[0])
+    second = float(logits[int(order[1])]) if len(order) > 1 else float(logits[best]) - 5.0
+    return {
+        "best": float(logits[best]),
+        "gap": min(float(logits[best]) - second, 5.0),
+        "coverage": float(coverage[best]),
+        "dense": float(dense[best]),
+    }
+
+
 @dataclass(frozen=True)
 class Calibration:
     sentence: tuple[float, float]  # Platt a, b: p = 1 / (1 + exp(-(a·logit + b)))
-    answer: tuple[float, float]
+    #: logistic regression over ``FEATURES`` (by name), then its bias
+    answer: dict[str, float]
     threshold: float  # on the answer probability
     precision: float  # the precision the threshold was chosen for (calibration part)
 
     @staticmethod
     def platt(ab: tuple[float, float], logit: float) -> float:
         z = ab[0] * logit + ab[1]
-        return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+        return _sigmoid(z)
+
+    def answer_probability(self, features: dict[str, float]) -> float:
+        z = self.answer.get("bias", 0.0) + sum(
+            w * features[name] for name, w in self.answer.items() if name != "bias"
+        )
+        return _sigmoid(z)
+
+
+def _sigmoid(z: float) -> float:
+    if z < -50:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 class Reader:
@@ -114,12 +150,12 @@ class Reader:
                     )
                 self._calibration = Calibration(
                     (raw["sentence"][0], raw["sentence"][1]),
-                    (raw["answer"][0], raw["answer"][1]),
+                    {str(k): float(v) for k, v in raw["answer"].items()},
                     raw["threshold"],
                     raw["precision"],
                 )
             else:  # while fitting: a plain sigmoid of the logit, not yet calibrated
-                self._calibration = Calibration((1.0, 0.0), (1.0, 0.0), 0.5, 0.0)
+                self._calibration = Calibration((1.0, 0.0), {"best": 1.0}, 0.5, 0.0)
             self._sha256 = actual
             tokenizer = Tokenizer.from_file(str(verified(TOKENIZER_PATH, TOKENIZER_SHA256)))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -157,5 +193,30 @@ class Reader:
     def sentence_probability(self, logit: float) -> float:
         return Calibration.platt(self.calibration.sentence, logit)
 
-    def answer_probability(self, logit: float) -> float:
-        return Calibration.platt(self.calibration.answer, logit)
+    def answer_probability(self, features: dict[str, float]) -> float:
+        return self.calibration.answer_probability(features)
+
+    @property
+    def available(self) -> bool:
+        """Whether a calibrated model ships (else the word rules decide)."""
+        return self.model_path.is_file() and self.calibration_path.is_file()
+
+
+_shared: Reader | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_reader() -> Reader:
+    """One reader per process (its ONNX session costs ~0.2 s to open); it checks that a
+    calibrated model ships, so a broken install fails at start-up, not at a question."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            reader = Reader()
+            if not reader.available:
+                raise EmbedderError(
+                    f"RAG_DECIDER=reader but no calibrated reader is installed in "
+                    f"{READER_DIR}; reinstall rag-news, or set RAG_DECIDER=rules"
+                )
+            _shared = reader
+        return _shared

@@ -5,6 +5,7 @@ Dependencies (embedder, generator) are injected so tests can pass their own.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer.cite import passage_dict, scores_of, span_citation, text_citation
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.decide import Decider
+from rag.answer.extractive import Extract, ExtractiveAnswerer
 from rag.answer.retrieve import Mode, Retriever
 from rag.answer.scope import Scope
 from rag.config import Settings
@@ -23,6 +25,7 @@ from rag.index.backend import open_store
 from rag.ingest.build import Progress, build_index
 from rag.ingest.fingerprint import fingerprint
 from rag.model import REFUSAL, Answer, Citation, Passage, Retrieval
+from rag.reader import Reader, shared_reader
 from rag.text.abbreviations import defined, expander
 from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
 from rag.text.dates import parse_date
@@ -70,6 +73,10 @@ class Engine:
             stem=stemmer.stemWord,
             documents=self.document_text,
         )
+        self.reader: Reader | None = None
+        if settings.decider == "reader":
+            self.reader = shared_reader()
+            self.extractive.decider = Decider(self.reader, settings.min_confidence)
 
     @property
     def fingerprint(self) -> str:
@@ -204,7 +211,7 @@ class Engine:
         best: dict[tuple[str, int], float] = {}
         for s in scored:
             key = _identity(s.passage)
-            best[key] = max(best.get(key, -1.0), self.extractive.combined(s))
+            best[key] = max(best.get(key, -1.0), self.extractive.rank(s))
         order = {_identity(p): i for i, p in enumerate(passages)}
         return sorted(
             passages,
@@ -251,12 +258,15 @@ class Engine:
     def _extractive(
         self, question: str, retrieval: Retrieval, conversation: Conversation
     ) -> Answer:
-        scored, chosen, unanswered = self.extractive.answer(
+        found = self.extractive.answer(
             question, retrieval.query_vector, retrieval.passages, retrieval.parts
         )
+        scored, chosen, unanswered = found.scored, found.chosen, found.unanswered
         passages = [passage_dict(p) for p in self._rerank(retrieval.passages, scored, chosen)]
         if not chosen:
-            return Answer(question, REFUSAL, True, "extractive", [], passages, None)
+            return self._decided(
+                Answer(question, REFUSAL, True, "extractive", [], passages, None), found
+            )
         quoting = _Quoting(conversation, {_absolute(s) for s in chosen}, self.plain)
         for i, sentence in enumerate(chosen):
             if i in quoting.merged:
@@ -280,7 +290,27 @@ class Engine:
         answer.notices.extend(f"the articles don't answer: {part}" for part in unanswered)
         # Verbatim quotes: every sentence is its own evidence, so this labels them
         # supported; it runs anyway so every backend's JSON has the same shape.
-        return annotate(answer, {c.n: self._both(c) for c in citations})
+        return self._decided(annotate(answer, {c.n: self._both(c) for c in citations}), found)
+
+    def _decided(self, answer: Answer, found: Extract) -> Answer:
+        """The decision's figures on the answer: its confidence, each quoted sentence's
+        (on its citation and its sentence row), and which model decided."""
+        if self.reader is None:
+            return answer
+        answer.decided_by, answer.reader = "reader", self.reader.sha256
+        answer.confidence = found.confidence
+        by_span = {_absolute(s): s.confidence for s in found.scored if s.confidence is not None}
+        answer.citations = [
+            dataclasses.replace(c, confidence=by_span.get((c.source, c.char_start, c.char_end)))
+            for c in answer.citations
+        ]
+        confidence = {c.n: c.confidence for c in answer.citations}
+        for row in answer.sentences:
+            numbers = row.get("citations")
+            cited = [confidence.get(n) for n in numbers] if isinstance(numbers, list) else []
+            known = [c for c in cited if c is not None]
+            row["confidence"] = round(max(known), 4) if known else None
+        return answer
 
 
 MAX_RELATED = 2  # other articles' sentences joined to one answer sentence

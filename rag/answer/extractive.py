@@ -27,6 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -97,6 +98,8 @@ class Scored:
     entities: bool
     score: float
     target_similarity: float = 1.0  # 1.0 when the target's words are there (or no target)
+    #: the reader's calibrated probability that this sentence answers (when it read it)
+    confidence: float | None = None
 
     @property
     def text(self) -> str:
@@ -217,6 +220,24 @@ class Stems:
         )
 
 
+class Decides(Protocol):
+    """The learned decision (rag/answer/decide.py ``Decider``)."""
+
+    def decide(self, question: str, scored: Sequence[Scored]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Extract:
+    """What the answerer found: every scored sentence, the answer's sentences (empty:
+    refuse), the parts of a compound question nothing answers, and the answer's
+    calibrated confidence (None where the word rules decided)."""
+
+    scored: list[Scored]
+    chosen: list[Scored]
+    unanswered: list[str]
+    confidence: float | None = None
+
+
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -243,6 +264,8 @@ class ExtractiveAnswerer:
         self.oov_weight = OOV_WEIGHT
         self.min_target_similarity = MIN_TARGET_SIMILARITY
         self.similarity_share = SIMILARITY_SHARE
+        #: the reader's decision; None: the word rules decide (and sentences are embedded)
+        self.decider: Decides | None = None
 
     def idf(self, term: str) -> float:
         df = self._df.get(term, 0)
@@ -404,6 +427,8 @@ class ExtractiveAnswerer:
             for i, rule in enumerate(rules)
             if not self.lazy or self._passes(rule) or i in best.values()
         ]
+        if self.decider is not None and self.lazy:
+            need = []  # the reader decides: no sentence needs its own vector
         similarities = np.array(
             [p.dense if p.dense is not None else 0.0 for p, _, _ in spans], dtype=np.float32
         )
@@ -438,40 +463,53 @@ class ExtractiveAnswerer:
             and s.target_similarity >= self.min_target_similarity
         )
 
+    def rank(self, s: Scored) -> float:
+        """A sentence's standing for ordering passages: the reader's probability where it
+        read the sentence (above every unread one), else the rules' combined score."""
+        return 1.0 + s.confidence if s.confidence is not None else self.combined(s)
+
     def answer(
         self,
         question: str,
         query_vector: np.ndarray,
         passages: Sequence[Passage],
         part_vectors: Mapping[str, np.ndarray] | None = None,
-    ) -> tuple[list[Scored], list[Scored], list[str]]:
-        """Every scored sentence, the answer's sentences and the parts of a compound
-        question (``clauses``) nothing answers. ``part_vectors``: the parts' query
-        vectors when the retrieval already embedded them.
+    ) -> Extract:
+        """Every scored sentence, the answer's sentences, the parts of a compound
+        question (``clauses``) nothing answers, and the confidence. ``part_vectors``:
+        the parts' query vectors when the retrieval already embedded them.
 
-        Each part is scored on its own: "Who leads X and announced Y?" is answered by
-        one sentence for each half, while a sentence covering both halves rarely exists
-        and the whole question's terms dilute every sentence's coverage.
+        Each part is scored and decided on its own: "Who leads X and announced Y?" is
+        answered by one sentence for each half, while a sentence covering both halves
+        rarely exists and the whole question's terms dilute every sentence's coverage.
         """
         parts = clauses(question)
-        if len(parts) == 1:
-            scored = self.score(question, query_vector, passages)
-            return scored, self.select(scored), []
         everything: list[Scored] = []
         picks: list[list[Scored]] = []
         unanswered: list[str] = []
+        confidences: list[tuple[float, bool]] = []  # per part: (confidence, answered)
         for part in parts:
-            vector = (part_vectors or {}).get(part)
+            vector = query_vector if len(parts) == 1 else (part_vectors or {}).get(part)
             if vector is None:
                 vector = self._vectors([part])[0]
-            scored = self.score(part, vector, passages, whole=question)
+            whole = question if len(parts) > 1 else None
+            scored = self.score(part, vector, passages, whole=whole)
+            if self.decider is not None:
+                decision = self.decider.decide(part, scored)
+                read = {_key(s): s for s in decision.read}
+                scored = [read.get(_key(s), s) for s in scored]
+                chosen = list(decision.chosen)
+                confidences.append((float(decision.confidence), bool(chosen)))
+            else:
+                chosen = self.select(scored)
             everything += scored
-            chosen = self.select(scored)
             picks.append(chosen)
             if not chosen:
                 unanswered.append(part)
-
-        return everything, _interleave(picks), unanswered
+        if len(parts) == 1:
+            return Extract(everything, picks[0], [], _least(confidences, self.decider))
+        confidence = _least(confidences, self.decider)
+        return Extract(everything, _interleave(picks), unanswered, confidence)
 
     def select(self, scored: list[Scored]) -> list[Scored]:
         """The answer's sentences, best first; empty means refuse."""
@@ -490,21 +528,33 @@ class ExtractiveAnswerer:
         return chosen
 
 
-def _key(s: Scored) -> tuple[str, int]:
-    return s.passage.chunk.source, s.passage.chunk.char_start + s.start
+def _key(s: Scored) -> tuple[str, int, int]:
+    return s.passage.chunk.source, s.passage.chunk.char_start + s.start, s.end - s.start
+
+
+def _least(confidences: list[tuple[float, bool]], decider: Decides | None) -> float | None:
+    """The probability that the answer given is right: a compound answer is as sure as
+    its least sure answered part. For a refusal: the probability that an answer was
+    there after all (the most likely part's)."""
+    if decider is None:
+        return None
+    answered = [c for c, yes in confidences if yes]
+    if answered:
+        return min(answered)
+    return max((c for c, _ in confidences), default=0.0)
 
 
 def _interleave(picks: list[list[Scored]]) -> list[Scored]:
     """One answer from each part's picks: each part's best first, then each one's next."""
     # A sentence that answers several parts answers the question better than one
     # that answers one: within each part's picks it goes first.
-    parts_answered: dict[tuple[str, int], int] = {}
+    parts_answered: dict[tuple[str, int, int], int] = {}
     for chosen in picks:
         for s in chosen:
             parts_answered[_key(s)] = parts_answered.get(_key(s), 0) + 1
     picks = [sorted(chosen, key=lambda s: -parts_answered[_key(s)]) for chosen in picks]
     answer: list[Scored] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int, int]] = set()
     for rank in range(MAX_SENTENCES):
         for chosen in picks:
             if rank < len(chosen) and len(answer) < MAX_SENTENCES:

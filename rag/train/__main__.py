@@ -4,7 +4,9 @@
   data      write each part's article folders and gold rows under --work
   slice     write the small committed SQuAD slice (eval/squad_slice/)
   features  run each part's questions through the product and store candidate features
-  fit       fit the scorer on the train part, choose its threshold on calibration
+  fit       fine-tune the reader on SQuAD v1.1 train + the SQuAD 2.0 train part, export int8
+  calibrate score the calibration parts with the int8 file: Platt scalings, the
+            answer decision and its threshold (rag/models/reader/reader.json)
 
 Data: --squad FILE (SQuAD 2.0 JSON, the chrischute/squad dev file) and --news DIR (a
 checkout of realtimeqa/realtimeqa_public). See docs/TRAINING.md.
@@ -27,9 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("step", choices=["split", "data", "slice", "features", "fit"])
+    parser.add_argument("step", choices=["split", "data", "slice", "features", "fit", "calibrate"])
     parser.add_argument("--squad", type=Path, help="SQuAD 2.0 JSON file (dev-v2.0.json)")
     parser.add_argument("--news", type=Path, help="checkout of realtimeqa_public")
+    parser.add_argument(
+        "--squad-train", type=Path, help="SQuAD v1.1 train JSON (.gz), ../shared/data/"
+    )
+    parser.add_argument(
+        "--questions", type=int, default=fit.V1_QUESTIONS, help="v1.1 questions to train on"
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=170, help="stop (resumably) after this long"
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/rag-train"), help="work folder")
     parser.add_argument("--split", type=Path, default=SPLIT, help="the split file")
     args = parser.parse_args(argv)
@@ -50,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.step == "features":
         return fit.features_main(args, split)
+    if args.step == "calibrate":
+        return fit.calibrate_main(args, split)
     return fit.fit_main(args, split)
 
 

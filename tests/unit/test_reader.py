@@ -1,6 +1,6 @@
 """The reader's loader (rag/reader.py) on a tiny ONNX model built here: its inputs, the
-pinned sha256 and the Platt scalings. (The trained model is not shipped yet:
-docs/TRAINING.md.)"""
+pinned sha256 and the Platt scalings. The answer decision's
+features (``answer_features``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rag.errors import EmbedderError
-from rag.reader import Reader, pair_text
+from rag.reader import Reader, answer_features, pair_text
 
 
 def _tiny_model(path: Path) -> Path:
@@ -45,7 +45,12 @@ def _tiny_model(path: Path) -> Path:
 
 def _calibration(path: Path, model: Path, sha256: str | None = None) -> Path:
     digest = sha256 or hashlib.sha256(model.read_bytes()).hexdigest()
-    row = {"sentence": [1.0, 0.0], "answer": [2.0, -1.0], "threshold": 0.6, "precision": 0.8}
+    row = {
+        "sentence": [1.0, 0.0],
+        "answer": {"best": 2.0, "gap": 1.0, "bias": -1.0},
+        "threshold": 0.6,
+        "precision": 0.8,
+    }
     path.write_text(json.dumps({**row, "sha256": digest}))
     return path
 
@@ -60,7 +65,10 @@ def test_the_reader_reads_each_pair_and_calibrates_its_logit(tmp_path: Path) -> 
     assert reader.sha256 == hashlib.sha256(model.read_bytes()).hexdigest()
     assert reader.calibration.threshold == 0.6
     assert reader.sentence_probability(0.0) == pytest.approx(0.5)
-    assert reader.answer_probability(0.5) == pytest.approx(0.5)  # σ(2·0.5 − 1)
+    # σ(2·best + 1·gap − 1), the features by name
+    assert reader.answer_probability({"best": 0.5, "gap": 0.0}) == pytest.approx(0.5)
+    sure = reader.answer_probability({"best": 0.5, "gap": 2.0})
+    assert sure == pytest.approx(1 / (1 + np.exp(-2)))
     assert reader.logits("q?", []).shape == (0,)
     assert np.isfinite(logits).all()
 
@@ -81,3 +89,11 @@ def test_the_title_stands_before_the_sentence() -> None:
     assert pair_text("Normans", "They came from Norse.") == "Normans: They came from Norse."
     assert pair_text("", "Alone.") == "Alone."
     assert pair_text(" ".join(["w"] * 30), "S.").count("w") == 12
+
+
+def test_the_answer_features_read_the_best_candidate_and_its_lead() -> None:
+    f = answer_features([1.0, 3.0, 2.5], coverage=[0.1, 0.8, 0.2], dense=[0.3, 0.6, 0.1])
+    assert f == {"best": 3.0, "gap": pytest.approx(0.5), "coverage": 0.8, "dense": 0.6}
+    alone = answer_features([2.0], [0.5], [0.4])
+    assert alone["gap"] == 5.0  # capped: nothing comes close
+    assert answer_features([], [], [])["best"] == -20.0  # nothing to read: refuse

@@ -1,4 +1,4 @@
-"""Small modules: the offline switches, the prompt, the lexicon's shared lists, pairs."""
+"""Small modules: the offline switches, the prompt, the lexicon's shared lists."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from rag.answer.prompts import SYSTEM, render_user
 from rag.ingest import clean
 from rag.model import REFUSAL
 from rag.text import lexicon
-from rag.train.cross import HARD_NEGATIVES, make_pairs
 
 
 def test_the_offline_switches_are_set_and_a_users_choice_is_kept(
@@ -37,18 +36,3 @@ def test_the_month_lists_are_one_list() -> None:
     assert clean._MONTH_STARTS[:3] == ["Jan", "Feb", "Mar"] and "Sept" in clean._MONTH_STARTS
     assert len(lexicon.MONTHS) == 12 and lexicon.MONTHS[4] == "may"
     assert {w for w, n in lexicon.WORD_NUMBER.items() if n <= 10} >= {"one", "ten"}
-
-
-def test_training_pairs_take_positives_and_the_hardest_negatives() -> None:
-    candidates = [
-        {"title": "T", "text": f"s{i}", "label": i == 7, "coverage": i / 10, "similarity": 0.0}
-        for i in range(10)
-    ]
-    pairs = make_pairs([{"q": "q?", "candidates": candidates}], seed=1)
-    positives = [p for p in pairs if p[2] == 1.0]
-    negatives = [p for p in pairs if p[2] == 0.0]
-    assert len(positives) == 1 and positives[0][1].endswith("s7")
-    assert len(negatives) == HARD_NEGATIVES + 1  # the hardest, and one at random
-    hardest = {f"s{i}" for i in (9, 8, 6, 5, 4)}
-    assert hardest <= {p[1].split(": ")[-1] for p in negatives}
-    assert make_pairs([{"q": "q?", "candidates": candidates}], seed=1) == pairs
