@@ -16,6 +16,7 @@ outside sets under ``--data``) is run as the product runs, in one table.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import os
@@ -27,10 +28,12 @@ from typing import Any
 from rag import ConfigError, load_settings
 from rag.answer.llm import make_generator
 from rag.answer.retrieve import Mode
+from rag.cli import curves
 from rag.cli.common import add_backend_flags, add_location_flags, backend_overrides, run
-from rag.cli.evalsets import discover, run_folder
+from rag.cli.evalsets import discover, refused_below, run_folder
 from rag.cli.gold import Gold, load_gold
 from rag.cli.output import open_engine
+from rag.reader import Reader
 
 PROG = "python -m rag.eval"
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
@@ -218,6 +221,13 @@ def main(argv: list[str] | None = None) -> int:
         "--calibrate", action="store_true", help="search refusal thresholds on the calibration half"
     )
     parser.add_argument("--show", action="store_true", help="print each hybrid answer")
+    parser.add_argument(
+        "--curves",
+        type=Path,
+        help="with the reader: answer everything once (RAG_MIN_CONFIDENCE=0), write each "
+        "set's risk-coverage points and DIR/risk-coverage.png, and score the table at the "
+        "shipped threshold",
+    )
     add_backend_flags(parser, "answer through this backend (hybrid retrieval only)")
     args = parser.parse_args(argv)
 
@@ -297,7 +307,13 @@ def run_sets(args: argparse.Namespace) -> int:
     if not sets:
         raise ConfigError("no evaluation set found: run from the project folder or pass --data")
     work = args.work or Path(tempfile.mkdtemp(prefix="rag-eval-"))
+    env = None
+    threshold = None
+    if args.curves:  # everything answered once; each threshold's answers follow from it
+        env = {**os.environ, "RAG_DECIDER": "reader", "RAG_MIN_CONFIDENCE": "0"}
+        threshold = Reader().calibration.threshold
     results: dict[str, dict[str, float]] = {}
+    lines: dict[str, list[curves.Point]] = {}
     for found in sets:
         rows = []
         for folder in found.folders:
@@ -305,14 +321,39 @@ def run_sets(args: argparse.Namespace) -> int:
             index = work / found.name
             if len(found.folders) > 1:
                 index = index / folder.articles.parent.name
-            rows += run_folder(folder, index)
+            rows += run_folder(folder, index, env)
+        if threshold is not None:
+            lines[found.name] = set_curve(rows)
+            rows = [(g, refused_below(a, threshold)) for g, a in rows]
         results[found.name] = set_metrics(rows)
         print(f"{PROG}: {found.name}: {len(rows)} questions", file=sys.stderr)
+    if args.curves:
+        write_curves(args.curves, lines, threshold)
     if args.json:
         print(json.dumps(results, indent=1))
     else:
         print(format_sets(results))
     return 0
+
+
+def set_curve(rows: list[tuple[Gold, Any]]) -> list[curves.Point]:
+    """Risk against coverage along the confidence of answers given at threshold 0."""
+    confidence = [a.confidence or 0.0 for _, a in rows]
+    right = [
+        (not a.refused and key_facts(g, a.text)) if g.answerable else False for g, a in rows
+    ]
+    return curves.curve(confidence, right, [g.answerable for g, _ in rows])
+
+
+def write_curves(
+    folder: Path, lines: dict[str, list[curves.Point]], threshold: float | None
+) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, points in lines.items():
+        rows = [dataclasses.asdict(p) for p in points]
+        (folder / f"{name}.json").write_text(json.dumps(rows) + "\n", encoding="utf-8")
+    png = curves.plot(lines, threshold, folder / "risk-coverage.png")
+    print(f"{PROG}: wrote {png}", file=sys.stderr)
 
 
 def format_sets(results: dict[str, dict[str, float]]) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from rag import ConfigError
+from rag import REFUSAL, ConfigError
 from rag.cli.gold import load_gold
 
 
@@ -68,15 +68,32 @@ def _answer(row: dict[str, Any]) -> Any:
         passages=row["passages"],
         sentences=row["sentences"],
         citations=[SimpleNamespace(**c) for c in row["citations"]],
+        confidence=row.get("confidence"),
     )
 
 
-def run_folder(folder: Folder, index: Path) -> list[Any]:
+def refused_below(answer: Any, threshold: float) -> Any:
+    """The answer the product gives at ``threshold``, from one given at threshold 0: the
+    same answer at or above it, else the refusal (its passages unchanged). Exact for a
+    question of one part; a compound one is decided part by part in the product."""
+    if answer.refused or (answer.confidence or 0.0) >= threshold:
+        return answer
+    return SimpleNamespace(
+        text=REFUSAL,
+        refused=True,
+        passages=answer.passages,
+        sentences=[],
+        citations=[],
+        confidence=answer.confidence,
+    )
+
+
+def run_folder(folder: Folder, index: Path, env: dict[str, str] | None = None) -> list[Any]:
     """Ingest, then ask every gold question through one ``rag.ask --json`` process."""
     gold = load_gold(folder.gold)
     base = [sys.executable, "-m"]
     where = ["--seeds", str(folder.articles), "--index", str(index)]
-    done = subprocess.run([*base, "rag.ingest", *where], capture_output=True, text=True)
+    done = subprocess.run([*base, "rag.ingest", *where], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise ConfigError(f"ingest of {folder.articles} failed: {done.stderr.strip()[-500:]}")
     asked = subprocess.run(
@@ -84,6 +101,7 @@ def run_folder(folder: Folder, index: Path) -> list[Any]:
         input="".join(g.q + "\n" for g in gold),
         capture_output=True,
         text=True,
+        env=env,
     )
     rows = [json.loads(line) for line in asked.stdout.splitlines() if line.strip()]
     if asked.returncode != 0 or len(rows) != len(gold):
