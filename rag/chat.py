@@ -118,6 +118,9 @@ class Chat:
         retrieval = engine.retrieve(asked, scope=scope)
         answer: Answer | None = None
         if self.generator is not None and generate:
+            # the reader decides before a model is asked, and orders what it reads
+            answer, retrieval = engine.decide(asked, retrieval)
+        if answer is None and self.generator is not None and generate:
             answer = yield from self._generate(asked, retrieval, session, engine)
         if answer is None:  # the passages above serve the extractive answer too
             answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)

@@ -184,7 +184,8 @@ class Engine:
         if generator is None:
             answer = self._extractive(question, retrieval, conversation)
         else:
-            answer = generator.answer(question, retrieval.passages, conversation)
+            refusal, retrieval = self.decide(question, retrieval)
+            answer = refusal or generator.answer(question, retrieval.passages, conversation)
         done = time.perf_counter()
         answer.index_fingerprint = self.fingerprint
         answer.notices.extend(retrieval.notices)
@@ -194,6 +195,24 @@ class Engine:
             "total": (done - started) * 1000,
         }
         return answer
+
+    def decide(self, question: str, retrieval: Retrieval) -> tuple[Answer | None, Retrieval]:
+        """The reader's decision for a generative backend, before any model is called:
+        (the refusal, when nothing answers; else None, and the passages in the
+        decision's order, those holding its best sentences first). Without the reader
+        the passages go to the model as retrieved."""
+        if self.reader is None:
+            return None, retrieval
+        found = self.extractive.answer(
+            question, retrieval.query_vector, retrieval.passages, retrieval.parts
+        )
+        if not found.chosen:
+            passages = [passage_dict(p) for p in retrieval.passages]
+            refusal = Answer(question, REFUSAL, True, "extractive", [], passages, None)
+            refusal.notices.append("the reader found no answer in the articles: no model asked")
+            return self._decided(refusal, found), retrieval
+        ordered = self._rerank(retrieval.passages, found.scored, found.chosen)
+        return None, dataclasses.replace(retrieval, passages=ordered)
 
     def _rerank(
         self, passages: list[Passage], scored: list[Any], chosen: list[Any]

@@ -7,6 +7,7 @@
   fit       fine-tune the reader on SQuAD v1.1 train + the SQuAD 2.0 train part, export int8
   calibrate score the calibration parts with the int8 file: Platt scalings, the
             answer decision and its threshold (rag/models/reader/reader.json)
+  check     ranking on data never trained on: held-out v1.1 articles, SelQA test
 
 Data: --squad FILE (SQuAD 2.0 JSON, the chrischute/squad dev file) and --news DIR (a
 checkout of realtimeqa/realtimeqa_public). See docs/TRAINING.md.
@@ -29,12 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("step", choices=["split", "data", "slice", "features", "fit", "calibrate"])
+    steps = ["split", "data", "slice", "features", "fit", "calibrate", "check"]
+    parser.add_argument("step", choices=steps)
     parser.add_argument("--squad", type=Path, help="SQuAD 2.0 JSON file (dev-v2.0.json)")
     parser.add_argument("--news", type=Path, help="checkout of realtimeqa_public")
     parser.add_argument(
         "--squad-train", type=Path, help="SQuAD v1.1 train JSON (.gz), ../shared/data/"
     )
+    parser.add_argument("--selqa", type=Path, help="SelQA test JSON (.gz), for check")
     parser.add_argument(
         "--questions", type=int, default=fit.V1_QUESTIONS, help="v1.1 questions to train on"
     )
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return fit.features_main(args, split)
     if args.step == "calibrate":
         return fit.calibrate_main(args, split)
+    if args.step == "check":
+        return fit.check_main(args, split)
     return fit.fit_main(args, split)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gzip
 import json
 import random
 import shutil
@@ -243,6 +244,56 @@ def operating_point(
             "precision": round(float(right[answered].mean()), 4) if answered.any() else None,
         }
     return out
+
+
+def ranking(reader: Reader, groups: list[tuple[str, list[str], list[bool]]]) -> dict[str, float]:
+    """Per question (its text, candidate texts, labels): how often the reader's best
+    candidate answers, against how often the first one by word overlap does."""
+    best = overlap = 0
+    for question, texts, labels in groups:
+        logits = reader.logits(question, texts)
+        best += labels[int(np.argmax(logits))]
+        words = set(pairs_.terms(question))
+        overlap += labels[int(np.argmax([len(words & set(pairs_.terms(t))) for t in texts]))]
+    n = max(len(groups), 1)
+    return {"questions": len(groups), "reader_top1": best / n, "word_overlap_top1": overlap / n}
+
+
+def check_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
+    """Ranking on data the reader never saw: the held-out SQuAD v1.1 articles (each
+    answerable question against every sentence of its article) and SelQA test (each
+    question against its section's sentences)."""
+    reader = Reader()
+    _, held = pairs_.split_groups(pairs_.read_articles(args.squad_train), HELD_OUT, split["seed"])
+    groups = []
+    for article in held:
+        index = pairs_.ArticleIndex(article)
+        texts = [pair_text(index.title, s[3]) for s in index.sentences]
+        for p_i, paragraph in enumerate(article["paragraphs"]):
+            for qa in paragraph["qas"][:2]:  # two a paragraph: the check stays minutes long
+                start = qa["answers"][0]["answer_start"]
+                labels = [s[0] == p_i and s[1] <= start < s[2] for s in index.sentences]
+                ranked = index.ranked(qa["question"])[:PRESELECT]
+                if any(labels[i] for i in ranked):
+                    groups.append(
+                        (qa["question"], [texts[i] for i in ranked], [labels[i] for i in ranked])
+                    )
+    result = {"squad_v1_held_out": ranking(reader, groups)}
+    if args.selqa:
+        with gzip.open(args.selqa, "rt", encoding="utf-8") as handle:
+            rows = json.load(handle)
+        selqa = [
+            (
+                r["question"],
+                [pair_text(r["article"].replace("_", " "), c) for c in r["candidates"]],
+                [i in r["answers"] for i in range(len(r["candidates"]))],
+            )
+            for r in rows
+            if r["answers"]
+        ]
+        result["selqa"] = ranking(reader, selqa)
+    log(json.dumps(result, indent=1))
+    return 0
 
 
 def calibrate_main(args: argparse.Namespace, split: dict[str, Any]) -> int:

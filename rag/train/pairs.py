@@ -69,11 +69,11 @@ def read_articles(path: Path) -> list[dict[str, Any]]:
         return list(json.load(handle)["data"])
 
 
-def _terms(text: str) -> list[str]:
+def terms(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text.lower()) if t not in _STOP and len(t) > 1]
 
 
-class _ArticleIndex:
+class ArticleIndex:
     """Every sentence of one article, with a tiny BM25 over them."""
 
     def __init__(self, article: dict[str, Any]) -> None:
@@ -83,7 +83,7 @@ class _ArticleIndex:
             context = paragraph["context"]
             for start, end in sentence_spans(context):
                 self.sentences.append((p, start, end, context[start:end]))
-        self.bags = [Counter(_terms(s[3])) for s in self.sentences]
+        self.bags = [Counter(terms(s[3])) for s in self.sentences]
         df: Counter[str] = Counter(t for bag in self.bags for t in bag)
         n = max(len(self.bags), 1)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
@@ -96,7 +96,7 @@ class _ArticleIndex:
     def ranked(self, question: str) -> list[int]:
         """Sentence ids by BM25 against the question, best first (unmatched left out)."""
         scores: dict[int, float] = defaultdict(float)
-        for t in set(_terms(question)):
+        for t in set(terms(question)):
             for i in self.postings.get(t, ()):
                 tf = self.bags[i][t]
                 length = sum(self.bags[i].values())
@@ -110,7 +110,7 @@ def _holds(text: str, answers: Iterable[str]) -> bool:
 
 
 def question_pairs(
-    index: _ArticleIndex, p: int, qa: dict[str, Any], mix: Mix, rng: random.Random
+    index: ArticleIndex, p: int, qa: dict[str, Any], mix: Mix, rng: random.Random
 ) -> list[Pair]:
     """The pairs one question gives (see the module's docstring)."""
     question = " ".join(qa["question"].split())
@@ -176,7 +176,7 @@ def article_pairs(
         by_article[a_i].append((p_i, qa))
     pairs: list[Pair] = []
     for a_i in sorted(by_article):
-        index = _ArticleIndex(articles[a_i])
+        index = ArticleIndex(articles[a_i])
         for p_i, qa in by_article[a_i]:
             pairs += question_pairs(index, p_i, qa, mix, rng)
     return pairs
