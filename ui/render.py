@@ -58,6 +58,9 @@ def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = No
     for notice in answer.notices:
         parts.append(f"\n\n*Note: {_md_escape(notice)}*")
     who = answer.backend + (f" · {answer.model}" if answer.model else "")
+    if answer.confidence is not None:
+        what = "that the articles answer" if answer.refused else ""
+        who += f" · confidence {what + ' ' if what else ''}{answer.confidence:.2f}"
     parts.append(f"\n\n<sub>answered by {html.escape(who)}</sub>")
     return "".join(parts)
 

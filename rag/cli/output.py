@@ -37,7 +37,12 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
     lines = [textwrap.fill(text, width=88), ""]
     if answer.refused:
         lines.append("(no sentence in the indexed articles answers this question)")
+        if answer.confidence is not None:
+            lines.append(f"(the reader's confidence that one does: {answer.confidence:.2f})")
         return "\n".join(lines) + "\n"
+    if answer.confidence is not None:
+        lines.append(f"Confidence: {answer.confidence:.2f} (the reader's, calibrated)")
+        lines.append("")
     if doubtful:
         lines.append("Checks (each sentence against the passages it cites):")
         for sentence in doubtful:
@@ -52,7 +57,8 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
         label, uri = file_link(seeds_dir, citation)
         shown = osc8(label, uri) if links else label
         about = " — ".join(x for x in (citation.title, citation.outlet) if x)
-        lines.append(f"[{citation.n}] {shown}" + (f"  {about}" if about else ""))
+        sure = "" if citation.confidence is None else f"  (confidence {citation.confidence:.2f})"
+        lines.append(f"[{citation.n}] {shown}" + (f"  {about}" if about else "") + sure)
         quote = textwrap.fill(
             f"“{citation.quote}”", width=88, initial_indent="    ", subsequent_indent="    "
         )

@@ -61,6 +61,9 @@ class CitationOut(BaseModel):
     title: str | None
     outlet: str | None
     support: dict[str, Any] | None
+    confidence: float | None = Field(
+        None, description="the reader's calibrated probability that this sentence answers"
+    )
 
 
 class SentenceOut(BaseModel):
@@ -68,12 +71,18 @@ class SentenceOut(BaseModel):
     label: str
     score: float | None
     citations: list[int]
+    confidence: float | None = None
 
 
 class AnswerOut(BaseModel):
     question: str
     answer: str
     refused: bool
+    confidence: float | None = Field(
+        None,
+        description="calibrated probability that the answer is right (for a refusal: that "
+        "the articles did answer); null where the word rules decided",
+    )
     backend: str
     citations: list[CitationOut]
     sentences: list[SentenceOut]
@@ -122,6 +131,7 @@ class Tools:
             question=question,
             answer=answer.text,
             refused=answer.refused,
+            confidence=answer.confidence,
             backend=answer.backend,
             citations=[
                 CitationOut(
@@ -133,6 +143,7 @@ class Tools:
                     title=c.title,
                     outlet=c.outlet,
                     support=c.support,
+                    confidence=c.confidence,
                 )
                 for c in answer.citations
             ],
@@ -199,11 +210,14 @@ def _sentence(row: dict[str, Any]) -> SentenceOut:
         label=str(row["label"]),
         score=float(score) if isinstance(score, int | float) else None,
         citations=[int(n) for n in row.get("citations") or []],
+        confidence=float(sure) if isinstance(sure := row.get("confidence"), int | float) else None,
     )
 
 
 def answer_text(out: AnswerOut) -> str:
     lines = [out.answer]
+    if out.confidence is not None:
+        lines.append(f"(confidence {out.confidence:.2f}, calibrated)")
     if out.citations:
         lines.append("\nSources:")
         lines += [
