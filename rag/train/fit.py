@@ -77,21 +77,32 @@ def features_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
 def fit_logistic(
     x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, ridge: float = 1e-3
 ) -> np.ndarray:
-    """Weighted logistic regression by Newton's method: coefficients for the columns
-    of ``x``, then the bias (a tiny ridge keeps a separable set finite)."""
+    """Weighted, L2-penalised logistic regression by damped Newton steps: coefficients
+    for the columns of ``x``, then the bias (the ridge keeps a separable set finite)."""
     design = np.column_stack([x.reshape(len(y), -1), np.ones(len(y))])
     weights = np.ones(len(y)) if w is None else w
-    beta = np.zeros(design.shape[1])
-    beta[0] = 1.0
     penalty = np.full(design.shape[1], ridge)
     penalty[-1] = 0.0
+
+    def loss(beta: np.ndarray) -> float:
+        z = design @ beta
+        return float(
+            (weights * (np.logaddexp(0, z) - y * z)).sum() + 0.5 * (penalty * beta**2).sum()
+        )
+
+    beta = np.zeros(design.shape[1])
+    current = loss(beta)
     for _ in range(100):
         p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -50, 50)))
         grad = design.T @ (weights * (p - y)) + penalty * beta
         hess = (design * (weights * p * (1 - p) + 1e-9)[:, None]).T @ design + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.abs(step).max() < 1e-8:
+        scale = 1.0
+        while scale > 1e-4 and loss(beta - scale * step) > current:
+            scale /= 2  # a full Newton step can overshoot on a nearly separable set
+        beta = beta - scale * step
+        previous, current = current, loss(beta)
+        if abs(previous - current) < 1e-10 * max(1.0, abs(current)):
             break
     return beta
 
@@ -135,6 +146,7 @@ def score_records(reader: Reader, records: list[dict[str, Any]]) -> list[dict[st
                 "coverage": [float(c["coverage"]) for c in chosen],
                 "dense": [float(c["dense"]) for c in chosen],
                 "group": record.get("group", ""),
+                "paragraph": (record.get("sources") or [""])[0],
                 "source": record.get("set", ""),
             }
         )
@@ -149,6 +161,25 @@ def choose_threshold(p: np.ndarray, right: np.ndarray, precision: float) -> floa
         if answered.any() and right[answered].mean() >= precision:
             return float(t)
     return 1.0
+
+
+RIDGE = 1.0  # on the decision's few coefficients: ~1,000 calibration questions
+MIN_COVERAGE = 0.1  # a precision reached only by answering less than this is not reached
+
+
+def pick_threshold(
+    p: np.ndarray, right: np.ndarray, answerable: np.ndarray, w: np.ndarray
+) -> tuple[float, str]:
+    """The lowest threshold whose answers are right ``TARGET_PRECISION`` of the time
+    while answering at least ``MIN_COVERAGE`` of the questions; where no threshold
+    reaches that, the one with the most right answers and right refusals (weighted)."""
+    t = choose_threshold(p, right, TARGET_PRECISION)
+    if t < 1.0 and (p >= t).mean() >= MIN_COVERAGE:
+        return t, f"precision {TARGET_PRECISION}"
+    # as rag.eval counts: answered with the answer, or an unanswerable question refused
+    candidates = np.unique(np.round(p, 4))
+    scores = [(w * np.where(p >= c, right, ~answerable)).sum() for c in candidates]
+    return float(candidates[int(np.argmax(scores))]), "most right answers and refusals"
 
 
 def decision_table(scored: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -173,14 +204,28 @@ def source_weights(scored: list[dict[str, Any]]) -> np.ndarray:
     return weights
 
 
+FOLDS = 5
+
+
+def folds(scored: list[dict[str, Any]]) -> np.ndarray:
+    """A fold per question: whole news weeks and whole SQuAD paragraphs stay together
+    (two calibration articles are too few folds for SQuAD alone)."""
+    keys = [
+        s["group"] if s["source"] == "news" else f"{s['group']}/{s.get('paragraph', '')}"
+        for s in scored
+    ]
+    order = {k: i for i, k in enumerate(sorted(set(keys)))}
+    return np.array([order[k] % FOLDS for k in keys])
+
+
 def out_of_fold(
     x: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray, columns: list[int]
 ) -> np.ndarray:
-    """Each group's probabilities from a model fitted on the other groups."""
+    """Each fold's probabilities from a model fitted on the other folds."""
     p = np.zeros(len(y))
     for g in np.unique(groups):
         held = groups == g
-        beta = fit_logistic(x[~held][:, columns], y[~held], w[~held])
+        beta = fit_logistic(x[~held][:, columns], y[~held], w[~held], RIDGE)
         p[held] = 1 / (1 + np.exp(-np.clip(x[held][:, columns] @ beta[:-1] + beta[-1], -50, 50)))
     return p
 
@@ -197,15 +242,17 @@ def calibrate(scored: list[dict[str, Any]]) -> dict[str, Any]:
     sentence_x = np.array([x for s in scored for x in s["logits"]])
     sentence_y = np.array([float(y) for s in scored for y in s["labels"]])
     sentence_ab = fit_platt(sentence_x, sentence_y)
-    x, right, groups = decision_table(scored)
+    x, right, _ = decision_table(scored)
+    groups = folds(scored)
     w = source_weights(scored)
     routes = {"best": [0], "best+gap": [0, 1], "all": list(range(len(FEATURES)))}
     losses = {n: log_loss(out_of_fold(x, right, groups, w, c), right, w) for n, c in routes.items()}
     route = min(losses, key=lambda n: losses[n])
     columns = routes[route]
     oof = out_of_fold(x, right, groups, w, columns)
-    threshold = choose_threshold(oof, right, TARGET_PRECISION)
-    beta = fit_logistic(x[:, columns], right, w)
+    answerable = np.array([bool(s["answerable"]) for s in scored])
+    threshold, rule = pick_threshold(oof, right, answerable, w)
+    beta = fit_logistic(x[:, columns], right, w, RIDGE)
     answer = {FEATURES[c]: float(beta[i]) for i, c in enumerate(columns)} | {
         "bias": float(beta[-1])
     }
@@ -215,6 +262,7 @@ def calibrate(scored: list[dict[str, Any]]) -> dict[str, Any]:
         "answer": answer,
         "threshold": round(threshold, 4),
         "precision": TARGET_PRECISION,
+        "threshold_rule": rule,
         "calibration_metrics": {
             "questions": len(scored),
             "route_log_loss": {n: round(v, 4) for n, v in losses.items()},
