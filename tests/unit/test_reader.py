@@ -97,3 +97,11 @@ def test_the_answer_features_read_the_best_candidate_and_its_lead() -> None:
     alone = answer_features([2.0], [0.5], [0.4])
     assert alone["gap"] == 5.0  # capped: nothing comes close
     assert answer_features([], [], [])["best"] == -20.0  # nothing to read: refuse
+
+
+def test_a_reader_is_available_only_with_its_model_and_its_calibration(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path / "reader-int8.onnx")
+    assert not Reader(model=model, calibration=tmp_path / "reader.json").available
+    assert not Reader(model=tmp_path / "absent.onnx", calibration=model).available
+    calibration = _calibration(tmp_path / "reader.json", model)
+    assert Reader(model=model, calibration=calibration).available
