@@ -5,7 +5,8 @@ For a threshold t, the questions with confidence ≥ t are answered (their answe
 given) and the others refused; ``coverage`` is the share answered and ``risk`` the
 share of those answers that are wrong (an answer to an unanswerable question, or one
 without the key fact). The shipped threshold is marked. Matplotlib is only imported
-here (it comes with gradio), and writes PNG without a screen (Agg).
+here (an extra: ``pip install -e '.[train]'`` or matplotlib), and writes PNG without a
+screen (Agg).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from rag.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,13 @@ def at(points: list[Point], threshold: float) -> Point:
 
 def plot(curves: dict[str, list[Point]], threshold: float | None, out: Path) -> Path:
     """Every set's risk against coverage in one PNG; the shipped threshold as dots."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigError(
+            "rag.eval --curves draws with matplotlib: pip install matplotlib "
+            "(or pip install -e '.[train]')"
+        ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
