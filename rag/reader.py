@@ -45,6 +45,12 @@ def pair_text(title: str, sentence: str) -> str:
     return f"{head}: {sentence}" if head else sentence
 
 
+def preselect_score(coverage: float, dense: float) -> float:
+    """The order in which candidates reach the reader, in the product and in its
+    calibration alike: word coverage plus the passage's dense score."""
+    return coverage + dense
+
+
 #: what the answer-level decision reads of a question's candidates (``answer_features``)
 FEATURES = ("best", "gap", "coverage", "dense")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer.extractive import Scored, overlaps
-from rag.reader import Reader, answer_features, pair_text
+from rag.reader import Reader, answer_features, pair_text, preselect_score
 
 PRESELECT = 16  # candidates the reader reads per question (or per part)
 MAX_SENTENCES = 3
@@ -36,9 +36,8 @@ class Decision:
 
 
 def cheap_rank(s: Scored) -> float:
-    """The order in which candidates reach the reader (what training's calibration
-    candidates were ranked by: rag/train/fit.py ``preselected``)."""
-    return s.coverage + (s.passage.dense or 0.0)
+    """The order in which candidates reach the reader (``preselect_score``)."""
+    return preselect_score(s.coverage, s.passage.dense or 0.0)
 
 
 class Decider:

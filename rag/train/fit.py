@@ -31,6 +31,7 @@ from rag.reader import (
     Reader,
     answer_features,
     pair_text,
+    preselect_score,
 )
 from rag.train import candidates as cands
 from rag.train import cross
@@ -126,7 +127,9 @@ def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> 
 def preselected(record: dict[str, Any]) -> list[dict[str, Any]]:
     """The candidates the reader reads in the product (rag/answer/decide.py
     ``cheap_rank``): best by coverage plus the passage's dense score."""
-    ranked = sorted(record["candidates"], key=lambda c: -(c["coverage"] + c["dense"]))
+    ranked = sorted(
+        record["candidates"], key=lambda c: -preselect_score(c["coverage"], c["dense"])
+    )
     return ranked[:PRESELECT]
 
 
