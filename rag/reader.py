@@ -80,7 +80,7 @@ class Calibration:
     #: logistic regression over ``FEATURES`` (by name), then its bias
     answer: dict[str, float]
     threshold: float  # on the answer probability
-    precision: float  # the precision the threshold was chosen for (calibration part)
+    precision: float  # of the answers given at the threshold, on the calibration parts
 
     @staticmethod
     def platt(ab: tuple[float, float], logit: float) -> float:

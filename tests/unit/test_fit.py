@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rag.train.fit import (
-    choose_threshold,
+    balanced_score,
     expected_calibration_error,
     fit_logistic,
     fit_platt,
@@ -20,14 +20,6 @@ def test_platt_scaling_recovers_a_known_slope_and_offset() -> None:
     y = (rng.random(x.size) < 1 / (1 + np.exp(-(1.5 * x - 0.5)))).astype(float)
     a, b = fit_platt(x, y)
     assert abs(a - 1.5) < 0.1 and abs(b + 0.5) < 0.1
-
-
-def test_the_threshold_is_the_lowest_that_keeps_the_precision() -> None:
-    p = np.array([0.95, 0.9, 0.7, 0.6, 0.3])
-    right = np.array([1, 1, 1, 0, 0], dtype=float)
-    assert choose_threshold(p, right, 0.75) == 0.6  # 3 of 4 answers right
-    assert choose_threshold(p, right, 1.0) == 0.7
-    assert choose_threshold(np.array([0.5]), np.array([0.0]), 0.8) == 1.0  # never reached
 
 
 def test_a_calibrated_predictor_has_a_small_ece_and_an_overconfident_one_not() -> None:
@@ -47,12 +39,22 @@ def test_the_logistic_fit_stays_finite_on_a_separable_set_and_weighs_rows() -> N
     assert 1 / (1 + np.exp(-heavy[-1])) == pytest.approx(0.75, abs=1e-3)  # weighted base rate
 
 
-def test_without_the_precision_the_threshold_maximises_right_answers_and_refusals() -> None:
-    p = np.array([0.9, 0.6, 0.5, 0.2])
-    right = np.array([1.0, 0.0, 0.0, 0.0])
-    answerable = np.array([True, True, False, False])
-    threshold, rule = pick_threshold(p, right, answerable, np.ones(4))
-    assert threshold == 0.9 and rule.startswith("precision")  # 1 of 1 right: reached
-    low = np.array([0.9, 0.95, 0.5, 0.2])  # the wrong answer is the surest: 0.8 unreachable
-    threshold, rule = pick_threshold(low, right, answerable, np.ones(4))
-    assert rule.startswith("most") and threshold == 0.9  # answer 2 (1 right), refuse 2
+def test_the_threshold_weighs_key_facts_and_refusals_alike_in_every_source() -> None:
+    # news: 1 answerable, 3 unanswerable; counting right outcomes would refuse it all
+    p = np.array([0.4, 0.5, 0.2, 0.1, 0.9, 0.3])
+    right = np.array([1.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    answerable = np.array([True, False, False, False, True, False])
+    sources = np.array(["news"] * 4 + ["squad"] * 2)
+    threshold, precision = pick_threshold(p, right, answerable, sources)
+    # at 0.4: news answers its answerable question (and one unanswerable), squad is perfect
+    assert threshold == 0.4 and precision == pytest.approx(2 / 3)
+    # news (1 + 2/3) / 2, squad (1 + 1) / 2
+    assert balanced_score(p, right, answerable, sources, 0.4) == pytest.approx((5 / 6 + 1) / 2)
+    # the same arithmetic if the news rows are copied: each source weighs the same
+    more = pick_threshold(
+        np.r_[p[:4], p[:4], p[4:]],
+        np.r_[right[:4], right[:4], right[4:]],
+        np.r_[answerable[:4], answerable[:4], answerable[4:]],
+        np.r_[sources[:4], sources[:4], sources[4:]],
+    )
+    assert more[0] == 0.4
