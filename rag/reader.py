@@ -1,18 +1,18 @@
 """The learned reader: how likely a sentence answers a question.
 
-A cross-encoder (all-MiniLM-L6-v2 fine-tuned on SQuAD 2.0 question–sentence pairs,
-rag/train/cross.py) reads the question and one candidate sentence together and
-gives a logit; two Platt scalings fitted on the calibration part turn it into
+A cross-encoder (all-MiniLM-L6-v2 fine-tuned on SQuAD v1.1 and SQuAD 2.0
+question–sentence pairs, rag/train/cross.py) reads the question and one candidate
+sentence together and gives a logit; calibration on SQuAD and news turns it into
 
 - ``sentence``: the probability that this sentence answers the question, and
-- ``answer``: the probability that the best of a question's candidates does (the
-  one that decides between answering and refusing).
+- ``answer``: the probability that the best of a question's candidates does (a
+  logistic regression over the best logit and cheap signals; the one that decides
+  between answering and refusing).
 
 ``python -m rag.train fit`` writes the int8 ONNX file and its calibration (which pins
 the file's sha256, checked before use) into ``models/reader/``; onnxruntime only,
-nothing downloaded. The first model trained this way is not shipped: on the
-calibration data it does not yet beat the word rules of rag/answer/extractive.py, which
-stay the default (docs/TRAINING.md has the figures).
+nothing downloaded. The model ships with the package and decides with
+``RAG_DECIDER=reader``; docs/TRAINING.md has its figures against the word rules.
 """
 
 from __future__ import annotations
