@@ -156,21 +156,25 @@ RIDGE = 1.0  # on the decision's few coefficients: ~1,000 calibration questions
 THRESHOLD_RULE = "the most key facts and right refusals, each source and class alike"
 
 
+def rates(
+    answered: np.ndarray, right: np.ndarray, answerable: np.ndarray, inside: np.ndarray
+) -> tuple[float | None, float | None]:
+    """(key fact over the answerable questions, refusal accuracy over the unanswerable
+    ones) among ``inside``; None where there are none of that kind."""
+    asked, unanswerable = inside & answerable, inside & ~answerable
+    key_fact = float((answered & (right > 0))[asked].mean()) if asked.any() else None
+    refusal = float((~answered)[unanswerable].mean()) if unanswerable.any() else None
+    return key_fact, refusal
+
+
 def balanced_score(
     p: np.ndarray, right: np.ndarray, answerable: np.ndarray, sources: np.ndarray, t: float
 ) -> float:
-    """Mean over sources of (key fact over the answerable questions + refusal accuracy
-    over the unanswerable ones) / 2, answering where p ≥ t."""
-    answered = p >= t
+    """Mean over sources of (key fact + refusal accuracy) / 2, answering where p ≥ t."""
     scores = []
     for name in np.unique(sources):
-        inside = sources == name
-        parts = []
-        if (inside & answerable).any():
-            parts.append(float((answered & (right > 0))[inside & answerable].mean()))
-        if (inside & ~answerable).any():
-            parts.append(float((~answered)[inside & ~answerable].mean()))
-        scores.append(sum(parts) / len(parts))
+        known = [r for r in rates(p >= t, right, answerable, sources == name) if r is not None]
+        scores.append(sum(known) / len(known))
     return float(np.mean(scores))
 
 
@@ -296,10 +300,11 @@ def operating_point(
     for name in sorted(set(sources)):
         inside = sources == name
         answered = (p >= threshold) & inside
+        key_fact, refusal = rates(answered, right, answerable, inside)
         out[name] = {
             "questions": int(inside.sum()),
-            "key_fact": round(float((answered & (right > 0))[inside & answerable].mean()), 4),
-            "refusal_accuracy": round(float((~answered)[inside & ~answerable].mean()), 4),
+            "key_fact": None if key_fact is None else round(key_fact, 4),
+            "refusal_accuracy": None if refusal is None else round(refusal, 4),
             "precision": round(float(right[answered].mean()), 4) if answered.any() else None,
         }
     return out
