@@ -16,7 +16,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.answer.engine import Conversation, Engine
+from rag.answer.engine import Conversation, Engine, fallback_notice
 from rag.answer.live import LiveEngine
 from rag.answer.llm import make_generator
 from rag.answer.scope import Scope
@@ -118,10 +118,10 @@ class Chat:
         retrieval = engine.retrieve(asked, scope=scope)
         answer: Answer | None = None
         if self.generator is not None and generate:
-            # the reader decides before a model is asked, and orders what it reads
-            answer, retrieval = engine.decide(asked, retrieval)
-        if answer is None and self.generator is not None and generate:
-            answer = yield from self._generate(asked, retrieval, session, engine)
+            # the decision is taken before a model is asked, and picks what it reads
+            answer, retrieval, evidence = engine.decide(asked, retrieval)
+            if answer is None:
+                answer = yield from self._generate(asked, retrieval, evidence, session, engine)
         if answer is None:  # the passages above serve the extractive answer too
             answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)
         else:  # a model's answer (or its fallback): say what the scope left out, once
@@ -131,14 +131,15 @@ class Chat:
         yield Reply(answer, asked if asked != question else None, engine)
 
     def _generate(
-        self, asked: str, retrieval: Any, session: Session, engine: Engine
+        self, asked: str, retrieval: Any, evidence: list[Any], session: Session, engine: Engine
     ) -> Generator[Delta, None, Answer | None]:
-        """Stream a model's answer; on its failure, the extractive one with a notice."""
+        """Stream a model's answer; on its failure (before or mid-answer), the
+        extractive one with a notice: text that arrived unchecked is never kept."""
         # Number sources on a copy: a failed turn must not use up numbers.
         trial = Conversation(dict(session.conversation.numbers))
         answer: Answer | None = None
         try:
-            for item in self.generator.stream(asked, retrieval.passages, trial):
+            for item in self.generator.stream(asked, evidence, trial):
                 if isinstance(item, str):
                     yield Delta(item)
                 else:
@@ -146,11 +147,7 @@ class Chat:
             session.conversation = trial
         except LLMError as err:
             answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)
-            answer.notices.insert(
-                0,
-                f"the {self.settings.llm} backend failed ({err.message}); "
-                "this is the extractive answer instead",
-            )
+            answer.notices.insert(0, fallback_notice(self.settings.llm, err))
         return answer
 
     def ask(

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     context_tokens: int = Field(
         3000, ge=200, description="Budget (tiktoken tokens) for the passages sent to a model."
     )
+    evidence_sentences: int = Field(
+        8,
+        ge=1,
+        le=50,
+        description="Sentences a model gets to answer from, best first (twice that for a summary).",
+    )
 
     # -- retrieval ---------------------------------------------------------
     k: int = Field(5, ge=1, le=50, description="Passages handed to the answerer.")

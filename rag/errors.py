@@ -91,5 +91,14 @@ class LLMTimeoutError(LLMError):
     pass
 
 
+class LLMStreamCutError(LLMError):
+    """The model failed after part of its answer had arrived (``partial``): that text
+    was never checked, so it is replaced, not kept."""
+
+    def __init__(self, message: str, partial: str = "") -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
 class LLMResponseError(LLMError):
     pass

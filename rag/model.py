@@ -10,7 +10,6 @@ SCHEMA_VERSION = 1
 REFUSAL = "The articles don't say."
 
 
-
 @dataclass(frozen=True)
 class ArticleMeta:
     title: str | None = None
@@ -63,6 +62,24 @@ class Passage:
     #: passages of other articles saying the same thing, kept out of the k (rag/index/stories.py)
     also: tuple[Passage, ...] = ()
     story: int | None = None  # the article's story id from ingest (rag/index/stories.py)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A span of a retrieved passage given to a model as one numbered source: a
+    sentence the decision ranked, or (``whole``) the whole passage."""
+
+    passage: Passage
+    start: int  # relative to the passage's chunk text
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.passage.chunk.text[self.start : self.end]
+
+    @classmethod
+    def whole(cls, passage: Passage) -> Evidence:
+        return cls(passage, 0, len(passage.chunk.text))
 
 
 @dataclass
@@ -125,6 +142,8 @@ class Answer:
     model: str | None = None  # the generative model that answered, if any
     # per sentence: text (with its markers), label, score, citations, flags (rag/text/support.py)
     sentences: list[dict[str, object]] = field(default_factory=list)
+    #: a model's sentences the checks removed: text and reason (shown struck out)
+    dropped: list[dict[str, str]] = field(default_factory=list)
     # other articles reporting the same thing: kind same / differs / detail, with sides
     relations: list[dict[str, object]] = field(default_factory=list)
     #: calibrated probability that the answer is right (for a refusal: that the articles
@@ -147,6 +166,7 @@ class Answer:
             "index_fingerprint": self.index_fingerprint,
             "citations": [c.to_dict() for c in self.citations],
             "sentences": self.sentences,
+            "dropped": self.dropped,
             "relations": self.relations,
             "passages": self.passages,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},

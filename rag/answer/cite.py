@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from rag.model import REFUSAL, Answer, Chunk, Citation
+from rag.model import REFUSAL, Answer, Chunk, Citation, Evidence
 from rag.text.markers import markers_in, strip_invalid_markers
-from rag.text.spans import LineIndex, sentence_spans, words
-from rag.text.support import annotate
+from rag.text.spans import LineIndex, words
+from rag.text.support import SUPPORTED, annotate, answer_sentences, checker
 
 
 def span_citation(
@@ -116,7 +116,7 @@ def _normal(text: str) -> str:
 def finish_generated(
     question: str,
     raw: str,
-    sources: dict[int, Any],
+    sources: dict[int, Evidence],
     backend: str,
     model: str | None = None,
     notices: list[str] | None = None,
@@ -124,27 +124,45 @@ def finish_generated(
     """Check a model's answer against the sources it was given.
 
     Markers pointing at no given source are removed; links and images are reduced
-    to text; a sentence left without a citation is dropped (and said so in
-    ``notices``). Each cited number becomes a citation narrowed to the sentence of
-    its passage that shares most words with the sentences citing it.
+    to text. A sentence the model left uncited is cited by the system with the source
+    that supports it (the support check's "supported": its figures, names and
+    polarity in that source, and most of its words), or dropped when none does (kept
+    in ``dropped`` with the reason, and said in ``notices``). Each cited number
+    becomes a citation of one exact sentence of its source.
     """
     notices = list(notices or [])
-    passages = [passage_dict(p) for p in sources.values()]
+    passages = _passages(sources.values())
     text = _LINK.sub(r"\1", _IMAGE.sub("", raw)).strip()
     text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     text = strip_invalid_markers(text, set(sources))
     # Spans of the flattened text, cut from that same text (cutting them from the
     # original, with its newlines, garbled every sentence after the first line break).
     flat = " ".join(text.split())
-    sentences = [flat[s:e] for s, e in sentence_spans(flat)] if flat else []
-    kept = [s for s in sentences if markers_in(s)]
-    if len(kept) < len(sentences) and kept:
-        notices.append(f"dropped {len(sentences) - len(kept)} sentence(s) without a citation")
+    sentences = answer_sentences(flat) if flat else []
+    kept, system_cited, dropped = _sort(sentences, sources)
+    if system_cited:
+        notices.append(
+            f"cited {len(system_cited)} sentence(s) the model left uncited, with the passage "
+            "that supports each"
+        )
+    if dropped and kept:
+        notices.append(
+            f"dropped {len(dropped)} sentence(s) that cite no passage and that no passage supports"
+        )
     if not kept:
         if text and _REFUSAL_KEY not in _normal(text):
             notices.append("the model's answer cited none of the sources; shown as a refusal")
         return Answer(
-            question, REFUSAL, True, backend, [], passages, None, notices=notices, model=model
+            question,
+            REFUSAL,
+            True,
+            backend,
+            [],
+            passages,
+            None,
+            notices=notices,
+            model=model,
+            dropped=dropped,
         )
 
     citing: dict[int, list[str]] = {}
@@ -153,15 +171,11 @@ def finish_generated(
             citing.setdefault(n, []).append(sentence)
     citations = []
     for n in sorted(citing):
-        passage = sources[n]
-        chunk = passage.chunk
-        asked = set(words(" ".join(citing[n])))
-        best = max(
-            chunk.sentences or [(0, len(chunk.text))],
-            key=lambda span: len(asked & set(words(chunk.text[span[0] : span[1]]))),
+        evidence = sources[n]
+        start, end = _narrowed(evidence, citing[n])
+        citations.append(
+            span_citation(evidence.passage.chunk, start, end, n, scores_of(evidence.passage))
         )
-        citations.append(span_citation(chunk, best[0], best[1], n, scores_of(passage)))
-
     answer = Answer(
         question,
         " ".join(kept),
@@ -172,5 +186,73 @@ def finish_generated(
         None,
         notices=notices,
         model=model,
+        dropped=dropped,
     )
-    return annotate(answer, {n: p.chunk.text for n, p in sources.items()})
+    annotate(answer, {n: e.text for n, e in sources.items()})
+    for row in answer.sentences:
+        row["cited_by"] = "system" if row["text"] in system_cited else "model"
+    return answer
+
+
+def _sort(
+    sentences: list[str], sources: dict[int, Evidence]
+) -> tuple[list[str], set[str], list[dict[str, str]]]:
+    """(the sentences kept, with markers; those the system cited; those dropped)."""
+    kept: list[str] = []
+    system_cited: set[str] = set()
+    dropped: list[dict[str, str]] = []
+    for sentence in sentences:
+        if markers_in(sentence):
+            kept.append(sentence)
+        elif _REFUSAL_KEY in _normal(sentence):
+            continue  # the model's own "the articles don't say": not a claim
+        elif (n := _supporting(sentence, sources)) is not None:
+            cited = _cite_at_end(sentence, n)
+            system_cited.add(cited)
+            kept.append(cited)
+        else:
+            dropped.append({"text": sentence, "reason": "cites no passage, and none supports it"})
+    return kept, system_cited, dropped
+
+
+def _passages(sources: Any) -> list[dict[str, object]]:
+    """Each passage the sources come from, once, in the order given."""
+    seen: dict[tuple[str, int], dict[str, object]] = {}
+    for evidence in sources:
+        chunk = evidence.passage.chunk
+        seen.setdefault((chunk.source, chunk.char_start), passage_dict(evidence.passage))
+    return list(seen.values())
+
+
+def _supporting(sentence: str, sources: dict[int, Evidence]) -> int | None:
+    """The source that best supports an uncited sentence, if one does ("supported")."""
+    if not checker().terms(sentence):
+        return None  # "That is all.": nothing to support, so nothing to cite
+    best: tuple[float, int] | None = None
+    for n, evidence in sources.items():
+        judged = checker().judge(sentence, [evidence.text], [n])
+        if judged.label == SUPPORTED and (best is None or judged.score > best[0]):
+            best = (judged.score, n)
+    return None if best is None else best[1]
+
+
+_END = re.compile(r"([.!?…]+[\"'”’)]*)$")
+
+
+def _cite_at_end(sentence: str, n: int) -> str:
+    """The sentence with ``[n]`` before its closing punctuation."""
+    match = _END.search(sentence)
+    if match is None:
+        return f"{sentence} [{n}]"
+    return f"{sentence[: match.start()].rstrip()} [{n}]{match.group(1)}"
+
+
+def _narrowed(evidence: Evidence, citing: list[str]) -> tuple[int, int]:
+    """The one sentence of a source the sentences citing it match best (a source of
+    one sentence: that sentence). Offsets relative to the chunk."""
+    chunk = evidence.passage.chunk
+    inside = [(a, b) for a, b in chunk.sentences or [] if a >= evidence.start and b <= evidence.end]
+    if len(inside) <= 1:
+        return (evidence.start, evidence.end) if not inside else inside[0]
+    asked = set(words(" ".join(citing)))
+    return max(inside, key=lambda span: len(asked & set(words(chunk.text[span[0] : span[1]]))))

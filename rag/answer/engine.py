@@ -15,21 +15,21 @@ from typing import Any
 
 from rag.answer.cite import passage_dict, scores_of, span_citation, text_citation
 from rag.answer.decide import Decider
-from rag.answer.extractive import Extract, ExtractiveAnswerer
+from rag.answer.extractive import Extract, ExtractiveAnswerer, overlaps
 from rag.answer.retrieve import Mode, Retriever
 from rag.answer.scope import Scope
 from rag.config import Settings
 from rag.embed import MiniLM, shared_minilm
-from rag.errors import ConfigError, IndexNotFoundError
+from rag.errors import ConfigError, IndexNotFoundError, LLMError, LLMStreamCutError
 from rag.index.backend import open_store
 from rag.ingest.build import Progress, build_index
 from rag.ingest.fingerprint import fingerprint
-from rag.model import REFUSAL, Answer, Citation, Passage, Retrieval
+from rag.model import REFUSAL, Answer, Citation, Evidence, Passage, Retrieval
 from rag.reader import Reader, shared_reader
 from rag.text.abbreviations import defined, expander
 from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
 from rag.text.dates import parse_date
-from rag.text.question import clauses
+from rag.text.question import account_topic, clauses
 from rag.text.spans import sentence_spans
 from rag.text.support import UNSUPPORTED, annotate, checker
 
@@ -184,35 +184,82 @@ class Engine:
         if generator is None:
             answer = self._extractive(question, retrieval, conversation)
         else:
-            refusal, retrieval = self.decide(question, retrieval)
-            answer = refusal or generator.answer(question, retrieval.passages, conversation)
+            refusal, retrieval, evidence = self.decide(question, retrieval)
+            answer = refusal or self._generated(
+                question, retrieval, evidence, generator, conversation
+            )
         done = time.perf_counter()
         answer.index_fingerprint = self.fingerprint
-        answer.notices.extend(retrieval.notices)
-        answer.timings_ms = {
-            "retrieve": (retrieved - started) * 1000,
-            "generate": (done - retrieved) * 1000,
-            "total": (done - started) * 1000,
-        }
+        answer.notices.extend(n for n in retrieval.notices if n not in answer.notices)
+        answer.timings_ms.update(
+            retrieve=(retrieved - started) * 1000,
+            generate=(done - retrieved) * 1000,
+            total=(done - started) * 1000,
+        )
         return answer
 
-    def decide(self, question: str, retrieval: Retrieval) -> tuple[Answer | None, Retrieval]:
-        """The reader's decision for a generative backend, before any model is called:
-        (the refusal, when nothing answers; else None, and the passages in the
-        decision's order, those holding its best sentences first). Without the reader
-        the passages go to the model as retrieved."""
-        if self.reader is None:
-            return None, retrieval
+    def _generated(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        evidence: list[Evidence],
+        generator: Any,
+        conversation: Conversation,
+    ) -> Answer:
+        """A model's checked answer; when it fails mid-answer, the extractive answer
+        replaces the text that had arrived (never checked), with a notice."""
+        trial = Conversation(dict(conversation.numbers))  # a failed turn uses no numbers
+        try:
+            answer: Answer = generator.answer(question, evidence, trial)
+        except LLMStreamCutError as err:
+            answer = self._extractive(question, retrieval, conversation)
+            answer.notices.insert(0, fallback_notice(generator.backend, err))
+            return answer
+        conversation.numbers = trial.numbers
+        return answer
+
+    def decide(
+        self, question: str, retrieval: Retrieval
+    ) -> tuple[Answer | None, Retrieval, list[Evidence]]:
+        """The decision for a generative backend, taken before any model is called and
+        by the same decider as the extractive answer (the word rules, or the reader):
+        (the refusal when nothing answers, else None; the passages in the decision's
+        order; the sentences the model may cite, best first).
+
+        A request for an account ("Summarize what the articles say about X") is no
+        question a sentence answers: it passes when some sentence is about X (its
+        names in the article, its terms covered), and the model gets the sentences
+        most about X."""
         found = self.extractive.answer(
             question, retrieval.query_vector, retrieval.passages, retrieval.parts
         )
-        if not found.chosen:
+        topic = account_topic(question) if not found.chosen else None
+        about = self._about(topic, retrieval) if topic else []
+        if not found.chosen and not about:
             passages = [passage_dict(p) for p in retrieval.passages]
             refusal = Answer(question, REFUSAL, True, "extractive", [], passages, None)
-            refusal.notices.append("the reader found no answer in the articles: no model asked")
-            return self._decided(refusal, found), retrieval
+            who = "the reader" if self.reader is not None else "the answer check"
+            refusal.notices.append(
+                f"{who} found no passage that answers the question: no model was asked"
+            )
+            return self._decided(refusal, found), retrieval, []
         ordered = self._rerank(retrieval.passages, found.scored, found.chosen)
-        return None, dataclasses.replace(retrieval, passages=ordered)
+        if about:
+            return None, dataclasses.replace(retrieval, passages=ordered), about
+        ranked = list(found.chosen) + sorted(found.scored, key=lambda s: -self.extractive.rank(s))
+        evidence = _distinct(ranked, self.settings.evidence_sentences)
+        return None, dataclasses.replace(retrieval, passages=ordered), evidence
+
+    def _about(self, topic: str, retrieval: Retrieval) -> list[Evidence]:
+        """The sentences most about ``topic``, for an account of it; none when no
+        sentence's article names its names and covers its terms."""
+        vector = self.embedder.encode([topic])[0]
+        scored = self.extractive.score(topic, vector, retrieval.passages)
+        on_topic = [s for s in scored if s.entities and s.coverage >= self.extractive.min_coverage]
+        if not on_topic:
+            return []
+        ranked = sorted(on_topic, key=lambda s: -self.extractive.combined(s))
+        return _distinct(ranked, 2 * self.settings.evidence_sentences)
 
     def _rerank(
         self, passages: list[Passage], scored: list[Any], chosen: list[Any]
@@ -335,6 +382,27 @@ class Engine:
 MAX_RELATED = 2  # other articles' sentences joined to one answer sentence
 
 
+def fallback_notice(backend: str, err: LLMError) -> str:
+    """What the page says when a model's answer is replaced by the extractive one."""
+    if isinstance(err, LLMStreamCutError):
+        return (
+            f"the {backend} model failed mid-answer ({err.message}); the text that had "
+            "arrived was not checked, so this is the extractive answer instead"
+        )
+    return f"the {backend} backend failed ({err.message}); this is the extractive answer instead"
+
+
+def _distinct(ranked: list[Any], limit: int) -> list[Evidence]:
+    """The first ``limit`` sentences of ``ranked`` that share no characters."""
+    picked: list[Any] = []
+    for s in ranked:
+        if len(picked) >= limit:
+            break
+        if not any(overlaps(s, p) for p in picked):
+            picked.append(s)
+    return [Evidence(s.passage, s.start, s.end) for s in picked]
+
+
 def _related(
     sentence: Any, scored: list[Any], quoted: set[Any], plain: Plain
 ) -> list[tuple[str, Any]]:
@@ -366,6 +434,7 @@ def _side(citation: Citation) -> dict[str, Any]:
 
 def _dated(citations: list[Citation]) -> list[Citation]:
     """Oldest first where dated; undated ones keep their order, after the dated."""
+
     def key(c: Citation) -> tuple[int, str]:
         when = parse_date(c.published)
         return (0, when.isoformat()) if when else (1, "")

@@ -13,22 +13,23 @@ import os
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rag.answer.cite import finish_generated
-from rag.answer.prompts import SYSTEM, render_user
+from rag.answer.prompts import messages
 from rag.config import Settings
 from rag.errors import (
     ConfigError,
     LLMError,
     LLMResponseError,
+    LLMStreamCutError,
     LLMTimeoutError,
     LLMUnavailableError,
 )
-from rag.model import Answer, Passage
+from rag.model import Answer, Evidence, Passage
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
@@ -216,7 +217,7 @@ def _retry_after(headers: Any) -> float | None:
 
 
 class GenerativeAnswerer:
-    """Prompt with numbered passages, generate, then keep only what is cited."""
+    """Prompt with numbered sources, generate, then check and cite (finish_generated)."""
 
     def __init__(self, client: ChatClient, backend: str, context_tokens: int = 3000) -> None:
         self.client = client
@@ -226,63 +227,78 @@ class GenerativeAnswerer:
     def __repr__(self) -> str:
         return f"GenerativeAnswerer({self.backend!r}, {self.client!r})"
 
-    def answer(self, question: str, passages: list[Passage], conversation: Any) -> Answer:
+    def answer(
+        self, question: str, sources: Sequence[Evidence | Passage], conversation: Any
+    ) -> Answer:
         final: Answer | None = None
-        for item in self.stream(question, passages, conversation):
+        for item in self.stream(question, sources, conversation):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
         return final
 
     def stream(
-        self, question: str, passages: list[Passage], conversation: Any
+        self, question: str, sources: Sequence[Evidence | Passage], conversation: Any
     ) -> Iterator[str | Answer]:
-        """Text deltas as they arrive, then the checked :class:`Answer` last."""
-        sources = self._sources(passages, conversation)
-        messages = [
-            {"role": "system", "content": SYSTEM},
-            {
-                "role": "user",
-                "content": render_user(
-                    question,
-                    [(n, p.chunk.meta.title or p.chunk.source, p.chunk.text) for n, p in sources],
-                ),
-            },
-        ]
+        """Text deltas as they arrive, then the checked :class:`Answer` last.
+
+        ``sources``: what the model may cite, best first (Engine.decide gives the
+        decision's sentences; a passage counts as one whole source). A failure after
+        some text arrived raises :class:`LLMStreamCutError`: unchecked text is never
+        the answer."""
+        numbered = self._sources([_evidence(s) for s in sources], conversation)
+        chat = messages(question, [(n, e.text) for n, e in numbered])
         parts: list[str] = []
-        notices: list[str] = []
+        started = time.perf_counter()
+        first: float | None = None
         try:
-            for delta in self.client.stream(messages):
+            for delta in self.client.stream(chat):
+                if first is None:
+                    first = time.perf_counter()
                 parts.append(delta)
                 yield delta
         except LLMError as err:
             if not parts:
                 raise
-            notices.append(f"the answer was cut off ({err.message}); showing what arrived")
-        yield finish_generated(
+            raise LLMStreamCutError(
+                f"the answer was cut off ({err.message})", "".join(parts)
+            ) from None
+        done = time.perf_counter()
+        answer = finish_generated(
             question,
             "".join(parts),
-            {n: p for n, p in sources},
+            dict(numbered),
             backend=self.backend,
             model=self.client.model(),
-            notices=notices,
         )
+        answer.timings_ms["first_token"] = ((first or done) - started) * 1000
+        answer.timings_ms["model"] = (done - started) * 1000
+        answer.timings_ms["deltas"] = float(len(parts))
+        yield answer
 
-    def _sources(self, passages: list[Passage], conversation: Any) -> list[tuple[int, Passage]]:
-        """Number the passages (stable within the conversation), within a token budget."""
+    def _sources(self, sources: list[Evidence], conversation: Any) -> list[tuple[int, Evidence]]:
+        """Number the sources (stable within the conversation, by their exact span),
+        best first, within the token budget."""
         import tiktoken
 
         encoding = tiktoken.get_encoding("cl100k_base")
-        chosen: list[tuple[int, Passage]] = []
+        chosen: list[tuple[int, Evidence]] = []
         used = 0
-        for passage in passages:
-            cost = len(encoding.encode(passage.chunk.text)) + 20
+        for evidence in sources:
+            cost = len(encoding.encode(evidence.text)) + 4  # "[n] " and the line break
             if chosen and used + cost > self.context_tokens:
                 break
             used += cost
-            c = passage.chunk
-            chosen.append((conversation.number(c.source, c.char_start, c.char_end), passage))
+            c = evidence.passage.chunk
+            n = conversation.number(
+                c.source, c.char_start + evidence.start, c.char_start + evidence.end
+            )
+            chosen.append((n, evidence))
         return chosen
+
+
+def _evidence(source: Evidence | Passage) -> Evidence:
+    return source if isinstance(source, Evidence) else Evidence.whole(source)
 
 
 # -- the local llama.cpp server -------------------------------------------------------

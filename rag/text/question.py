@@ -224,3 +224,36 @@ def clauses(question: str) -> list[str]:
             part = f"{part} {rest_of_first}"
         out.append(part + "?")
     return out
+
+
+# A request for an account rather than a fact ("Summarize what the articles say about
+# X", "Give an overview of X"): no one sentence answers it, so a quote cannot; a
+# generative backend can, from passages about X. This reads the request's form only;
+# whether the articles are about X is for the scorer to say (Engine.decide).
+_ACCOUNT = re.compile(
+    r"^\s*(?:please\s+)?(?:"
+    r"summari[sz]e|sum up|give (?:me )?(?:an? )?(?:overview|summary|rundown) of|"
+    r"(?:give|write) (?:me )?(?:an? )?(?:short |brief )?summary of|overview of|"
+    r"what do(?:es)? the (?:articles?|sources?|news) (?:say|report|tell (?:us|me))|"
+    r"tell me (?:everything |what the articles say )?about|"
+    r"explain|describe|compare"
+    r")\b[\s:,]*",
+    re.I,
+)
+_ACCOUNT_LEAD = re.compile(
+    r"^(?:(?:what|everything)\s+)?"
+    r"(?:the (?:articles?|sources?|news) (?:say|says|report|reports|tell us)\s+)?"
+    r"(?:(?:about|on|regarding|of)\s+)?",
+    re.I,
+)
+
+
+def account_topic(question: str) -> str | None:
+    """What an account is asked about ("Microsoft and OpenAI" for "Summarize what the
+    articles say about Microsoft and OpenAI"), or None for a question of fact."""
+    match = _ACCOUNT.match(question)
+    if match is None:
+        return None
+    rest = question[match.end() :].strip().rstrip("?.!")
+    topic = _ACCOUNT_LEAD.sub("", rest, count=1).strip()
+    return topic or None

@@ -38,34 +38,62 @@ def engine(built_index) -> Engine:
 
 
 def test_invalid_markers_and_uncited_sentences_are_removed(engine: Engine) -> None:
-    # Cite the source that really holds the sentence, whatever rank retrieval gives it.
-    passages = engine.retrieve("Who is the CEO of Mistral?").passages
-    n = 1 + next(i for i, p in enumerate(passages) if "co-founder and CEO" in p.chunk.text)
-    reply = (
-        f"Arthur Mensch is the co-founder and CEO of Mistral. [{n}] He was born on Mars. "
-        "Mistral is worth a trillion dollars [7]. ![x](http://127.0.0.1:9/pixel.png)"
-    )
-    with FakeChatServer([Step(reply=reply)]) as server:
+    # Cite the source that really holds the sentence, whatever number it was given.
+    def reply(body: dict) -> Step:
+        n = _number_of(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
+        return Step(
+            reply=f"Arthur Mensch is the co-founder and CEO of Mistral. [{n}] He was born on "
+            "Mars. Mistral is worth a trillion dollars [77]. ![x](http://127.0.0.1:9/pixel.png)"
+        )
+
+    with FakeChatServer(route=reply) as server:
         answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
         sent = server.requests[0]
+    n = _number_of(sent["messages"][-1]["content"], "co-founder and CEO of Mistral")
     assert answer.backend == "openai-compatible" and answer.model == "fake-model"
     assert answer.text == f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]."
-    assert "[7]" not in answer.text and "Mars" not in answer.text and "http" not in answer.text
+    assert "[77]" not in answer.text and "Mars" not in answer.text and "http" not in answer.text
     assert any("dropped 2 sentence" in n for n in answer.notices)
+    assert [d["text"] for d in answer.dropped] == [
+        "He was born on Mars.",
+        "Mistral is worth a trillion dollars.",
+    ]
     (citation,) = answer.citations
     assert (
         citation.n == n and citation.quote == "Arthur Mensch is the co-founder and CEO of Mistral."
     )
     assert sent["max_tokens"] == 512 and sent["stream"] is True
-    prompt = sent["messages"][1]["content"]
-    assert '<source n="1"' in prompt and "untrusted" in prompt
+    system, example, shown, prompt = sent["messages"]
+    assert "untrusted" in system["content"] and "[1]" in shown["content"]
+    assert example["role"] == "user" and shown["role"] == "assistant"
+    assert re.search(r"^\[\d+\] ", prompt["content"], re.M)
 
 
-def test_a_reply_with_no_citation_becomes_the_refusal(engine: Engine) -> None:
-    with FakeChatServer([Step(reply="Mistral has 500 employees.")]) as server:
+def test_the_decision_refuses_before_any_model_is_asked(engine: Engine) -> None:
+    with FakeChatServer([Step(reply="Mistral has 500 employees [1].")]) as server:
         answer = engine.ask(
             "How many employees does Mistral have?", generator=generator_for(server.base_url)
         )
+        assert server.requests == []  # the model never saw the question
+    assert answer.refused and answer.text == "The articles don't say." and not answer.citations
+    assert any("no model was asked" in n for n in answer.notices)
+    assert answer.passages
+
+
+def test_the_model_gets_the_decisions_sentences_best_first(engine: Engine) -> None:
+    with FakeChatServer([Step(reply="Arthur Mensch runs Mistral [1].")]) as server:
+        engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+        prompt = server.requests[0]["messages"][-1]["content"]
+    lines = [line for line in prompt.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert 1 < len(lines) <= engine.settings.evidence_sentences
+    assert "co-founder and CEO of Mistral" in lines[0]  # the answer's sentence first
+    assert prompt.endswith("Question: Who is the CEO of Mistral?")
+
+
+def test_a_reply_nothing_supports_and_nothing_cites_becomes_the_refusal(engine: Engine) -> None:
+    with FakeChatServer([Step(reply="Mistral has 500 employees.")]) as server:
+        answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+    assert answer.dropped and answer.dropped[0]["text"] == "Mistral has 500 employees."
     assert answer.refused and answer.text == "The articles don't say." and not answer.citations
     assert answer.passages
 
@@ -105,12 +133,13 @@ def test_a_server_that_never_answers_times_out_at_the_first_token_deadline(engin
         assert len(server.requests) == 1  # a stalled server is not asked again
 
 
-def test_a_stream_cut_mid_answer_keeps_the_part_that_arrived(engine: Engine) -> None:
-    reply = "Arthur Mensch is the co-founder and CEO of Mistral [1]. And then more words follow"
-    with FakeChatServer([Step(reply=reply, cut_after=10)]) as server:
+def test_a_stream_cut_mid_answer_is_replaced_by_the_extractive_answer(engine: Engine) -> None:
+    reply = "Mistral is worth a trillion dollars [1]. And then more words follow"
+    with FakeChatServer([Step(reply=reply, cut_after=6)]) as server:
         answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+    assert answer.backend == "extractive" and "trillion" not in answer.text
     assert "Mensch" in answer.text and answer.citations
-    assert any("cut off" in n for n in answer.notices)
+    assert "failed mid-answer" in answer.notices[0] and "not checked" in answer.notices[0]
 
 
 def test_streaming_yields_text_then_the_checked_answer(engine: Engine) -> None:
@@ -204,6 +233,7 @@ def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
 
     seeds, index = built_index
     reply = "Arthur Mensch is the co-founder and CEO of Mistral. [1]"
+    questions = ["Who is the CEO of Mistral?", "Does Microsoft own shares in Mistral?"]
     with FakeChatServer([Step(reply=reply) for _ in range(200)]) as server:
         service = Chat(
             Settings(
@@ -217,7 +247,7 @@ def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
         )
         session = Session()
         for i in range(200):
-            for _ in service.turn(f"And what about point {i} of the Mistral deal?", session):
+            for _ in service.turn(questions[i % 2], session):
                 pass
         sizes = [
             len(tiktoken.get_encoding("cl100k_base").encode(m["content"]))
@@ -261,7 +291,8 @@ def test_the_openai_key_never_travels_to_a_compatible_endpoint(engine, monkeypat
 
 
 def _number_of(prompt: str, phrase: str) -> int:
-    for n, text in re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', prompt, re.S):
+    """The number the prompt gave the source holding ``phrase`` ("[n] text" lines)."""
+    for n, text in re.findall(r"^\[(\d+)\] (.*)$", prompt, re.M):
         if phrase in text:
             return int(n)
     raise AssertionError(f"no source holds {phrase!r}")

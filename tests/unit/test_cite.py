@@ -1,7 +1,8 @@
 from rag.answer.cite import finish_generated
 from rag.answer.engine import Conversation
-from rag.model import ArticleMeta, Chunk, Passage
+from rag.model import ArticleMeta, Chunk, Evidence, Passage
 from rag.text.markers import markers_in, strip_invalid_markers
+from rag.text.spans import sentence_spans
 
 
 def test_markers_pointing_nowhere_are_removed() -> None:
@@ -40,6 +41,83 @@ def test_a_reply_with_line_breaks_keeps_whole_sentences() -> None:
         meta=ArticleMeta(),
     )
     raw = "\n\n  Arthur Mensch is   the co-founder\nand CEO of Mistral [1].\n\nThat is all."
-    answer = finish_generated("q", raw, {1: Passage(chunk, 0.9, 1.0, 0.03)}, "local")
+    answer = finish_generated(
+        "q", raw, {1: Evidence.whole(Passage(chunk, 0.9, 1.0, 0.03))}, "local"
+    )
     assert answer.text == "Arthur Mensch is the co-founder and CEO of Mistral [1]."
     assert [s["label"] for s in answer.sentences] == ["supported"]
+    assert answer.dropped == [
+        {"text": "That is all.", "reason": "cites no passage, and none supports it"}
+    ]
+
+
+ARTICLE = (
+    "Mistral reached a valuation of 2 billion euros in December. "
+    "Microsoft has invested $13bn into OpenAI. "
+    "Arthur Mensch is the chief executive of Mistral."
+)
+
+
+def _sources() -> dict[int, Evidence]:
+    """The article's three sentences, each its own numbered source."""
+    spans = tuple(sentence_spans(ARTICLE))
+    chunk = Chunk(
+        id="c1",
+        source="a.txt",
+        text=ARTICLE,
+        embed_text=ARTICLE,
+        line_start=1,
+        line_end=1,
+        char_start=0,
+        char_end=len(ARTICLE),
+        sentences=spans,
+        content_hash="h",
+        file_sha256="f",
+        meta=ArticleMeta(),
+    )
+    passage = Passage(chunk, 0.9, 1.0, 0.03)
+    return {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
+
+
+def test_an_uncited_sentence_is_cited_by_the_system_with_the_sentence_that_supports_it() -> None:
+    sources = _sources()
+    assert sources[2].text == "Microsoft has invested $13bn into OpenAI."
+    raw = (
+        "Mistral reached a valuation of 2 billion euros [1]. "
+        "Microsoft has invested $13bn into OpenAI."
+    )
+    answer = finish_generated("q", raw, sources, "local")
+    assert answer.text == (
+        "Mistral reached a valuation of 2 billion euros [1]. "
+        "Microsoft has invested $13bn into OpenAI [2]."
+    )
+    assert [s["cited_by"] for s in answer.sentences] == ["model", "system"]
+    assert [s["label"] for s in answer.sentences] == ["supported", "supported"]
+    cited = {c.n: (c.char_start, c.char_end) for c in answer.citations}
+    spans = sentence_spans(ARTICLE)
+    assert cited == {1: spans[0], 2: spans[1]}  # each exactly its one sentence
+    assert any("left uncited" in n for n in answer.notices)
+    assert answer.dropped == []
+
+
+def test_an_uncited_sentence_no_source_supports_is_dropped_with_its_reason() -> None:
+    raw = "Arthur Mensch is the chief executive of Mistral [3]. Mistral employs 700 people."
+    answer = finish_generated("q", raw, _sources(), "local")
+    assert answer.text == "Arthur Mensch is the chief executive of Mistral [3]."
+    assert answer.dropped == [
+        {"text": "Mistral employs 700 people.", "reason": "cites no passage, and none supports it"}
+    ]
+    assert any("dropped 1 sentence" in n for n in answer.notices)
+
+
+def test_a_cited_sentence_with_a_figure_its_source_lacks_stays_unsupported() -> None:
+    raw = "Microsoft has invested $10bn into OpenAI [2]."
+    answer = finish_generated("q", raw, _sources(), "local")
+    assert not answer.refused
+    assert answer.sentences[0]["label"] == "unsupported"
+    assert answer.sentences[0]["cited_by"] == "model"
+
+
+def test_the_models_own_refusal_is_the_refusal() -> None:
+    answer = finish_generated("q", "The articles don't say.", _sources(), "local")
+    assert answer.refused and answer.dropped == [] and answer.citations == []
