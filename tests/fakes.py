@@ -7,6 +7,7 @@ and our deadlines all run for real; only the model's words are scripted.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -189,3 +190,11 @@ class Canary:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def source_number(prompt: str, phrase: str) -> int:
+    """The number a prompt gave the source holding ``phrase`` (its "[n] text" lines)."""
+    for n, text in re.findall(r"^\[(\d+)\] (.*)$", prompt, re.M):
+        if phrase in text:
+            return int(n)
+    raise AssertionError(f"no source holds {phrase!r}")

@@ -24,6 +24,7 @@ CSS = """
 .evidence .also { color: #374151; font-size: 0.85em; font-style: italic; }
 .notice { color: #92400e; font-size: 0.9em; }
 .support-unsupported { color: #b91c1c; font-weight: 600; font-size: 0.85em; }
+.removed { color: #6b7280; font-size: 0.9em; }
 .support-partly { color: #b45309; font-size: 0.85em; }
 """
 
@@ -55,6 +56,11 @@ def chat_markdown(answer: Answer, ids: dict[str, str], asked_as: str | None = No
         parts.extend(_flagged(answer, link))
     else:
         parts.append(MARKER.sub(link, _md_escape(answer.text, keep_markers=True)))
+    for row in answer.dropped:  # a model's sentence the checks removed, struck out
+        parts.append(
+            f'\n\n<span class="removed">Removed: ~~{_md_escape(row["text"])}~~ '
+            f"({_md_escape(row['reason'])})</span>"
+        )
     for notice in answer.notices:
         parts.append(f"\n\n*Note: {_md_escape(notice)}*")
     who = answer.backend + (f" · {answer.model}" if answer.model else "")

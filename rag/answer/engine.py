@@ -9,7 +9,7 @@ import dataclasses
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,6 +176,23 @@ class Engine:
         """Answer from the articles. ``generator`` None means the extractive backend;
         ``scope`` limits it to some articles (rag/answer/scope.py); ``retrieval``: passages the
         caller already retrieved for this question (then k, mode and scope are unused)."""
+        for item in self.ask_stream(question, k, mode, conversation, generator, scope, retrieval):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("ask_stream always ends with the answer")
+
+    def ask_stream(
+        self,
+        question: str,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        conversation: Conversation | None = None,
+        generator: Any = None,
+        scope: Scope | None = None,
+        retrieval: Retrieval | None = None,
+    ) -> Iterator[str | Answer]:
+        """As ``ask``, with a model's text as it is written (unchecked, for display
+        only) before the checked :class:`Answer`, which comes last."""
         started = time.perf_counter()
         if retrieval is None:
             retrieval = self.retrieve(question, k, mode, scope)
@@ -185,9 +202,12 @@ class Engine:
             answer = self._extractive(question, retrieval, conversation)
         else:
             refusal, retrieval, evidence = self.decide(question, retrieval)
-            answer = refusal or self._generated(
-                question, retrieval, evidence, generator, conversation
-            )
+            if refusal is not None:
+                answer = refusal
+            else:
+                answer = yield from self._generated(
+                    question, retrieval, evidence, generator, conversation
+                )
         done = time.perf_counter()
         answer.index_fingerprint = self.fingerprint
         answer.notices.extend(n for n in retrieval.notices if n not in answer.notices)
@@ -196,7 +216,7 @@ class Engine:
             generate=(done - retrieved) * 1000,
             total=(done - started) * 1000,
         )
-        return answer
+        yield answer
 
     def _generated(
         self,
@@ -205,16 +225,23 @@ class Engine:
         evidence: list[Evidence],
         generator: Any,
         conversation: Conversation,
-    ) -> Answer:
-        """A model's checked answer; when it fails mid-answer, the extractive answer
-        replaces the text that had arrived (never checked), with a notice."""
+    ) -> Generator[str, None, Answer]:
+        """A model's deltas, then (returned) its checked answer; when it fails
+        mid-answer, the extractive answer replaces the text that had arrived (never
+        checked), with a notice."""
         trial = Conversation(dict(conversation.numbers))  # a failed turn uses no numbers
+        answer: Answer | None = None
         try:
-            answer: Answer = generator.answer(question, evidence, trial)
+            for item in generator.stream(question, evidence, trial):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
         except LLMStreamCutError as err:
             answer = self._extractive(question, retrieval, conversation)
             answer.notices.insert(0, fallback_notice(generator.backend, err))
             return answer
+        assert answer is not None  # a stream always ends with its answer
         conversation.numbers = trial.numbers
         return answer
 

@@ -9,6 +9,7 @@ path). Every error is in OpenAI's shape, without a traceback.
 # (``request: Request``) as objects, and Request is imported where the routes are made.
 import json
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from rag.api.guard import Guard
@@ -23,6 +24,7 @@ from rag.errors import (
     RateLimitedError,
 )
 from rag.pages import HEADERS, source_page
+from rag.text.inert import InertStream
 
 log = logging.getLogger("rag.api")
 
@@ -151,16 +153,23 @@ def _chat_routes(app: Any, service: ApiService, settings: Settings) -> None:
         service.check_model(parsed.model)
         client = parsed.user or (request.client.host if request.client else "unknown")
         base = str(request.base_url).rstrip("/")
+        items = service.stream(parsed, f"api:{client}", base)
         try:
-            result = await run_in_threadpool(service.answer, parsed, f"api:{client}", base)
+            # Up to the first piece before the status line: a refused question (rate
+            # limit, no index) is an HTTP error, not a broken stream.
+            first = await run_in_threadpool(next, items)
+            result = first
+            while not parsed.stream and not isinstance(result, Result):
+                result = await run_in_threadpool(next, items)
         except RagError as err:
             raise as_api_error(err) from None
-        if parsed.stream:
+        if parsed.stream:  # a model's text goes out as it comes; a quote sentence by sentence
             return StreamingResponse(
-                _events(result, parsed.model),
+                _events(first, items, parsed.model),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache"},
             )
+        assert isinstance(result, Result)
         return completion(parsed.model, result.text, result.extra)
 
 
@@ -201,16 +210,25 @@ def _too_large(limit: int) -> ApiError:
     return ApiError(413, f"the request is larger than {limit:,} bytes", "request_too_large")
 
 
-def _events(result: Result, model: str) -> Any:
-    """Server-sent events: the role, one checked sentence at a time, then the final
-    chunk with ``finish_reason``, ``citations`` and ``rag``, then ``[DONE]``."""
+def _events(first: str | Result, rest: Iterator[str | Result], model: str) -> Any:
+    """Server-sent events: the role; a model's text as it is written; then the checked
+    answer (one sentence at a time for a quote; after a model's text, under a rule
+    saying it was checked); the final chunk with ``finish_reason``, ``citations`` and
+    ``rag`` (the checked answer); then ``[DONE]``. Runs in a worker thread."""
     completion_id = completion(model, "", {})["id"]
     try:
         yield _sse(chunk(completion_id, model, {"role": "assistant", "content": ""}))
-        for piece in result.sentences:
+        item, streamed = first, False
+        inert = InertStream()  # unchecked text: nothing in it may render as a link or image
+        while not isinstance(item, Result):
+            streamed = True
+            yield _sse(chunk(completion_id, model, {"content": inert.feed(item)}))
+            item = next(rest)
+        pieces = [CHECKED + item.text] if streamed else item.sentences
+        for piece in pieces:
             yield _sse(chunk(completion_id, model, {"content": piece}))
         final = chunk(completion_id, model, {}, "stop")
-        final.update(result.extra)
+        final.update(item.extra)
         yield _sse(final)
     except Exception as err:  # mid-stream: the status line is gone, so say it in-band
         log.exception("stream failed")
@@ -225,6 +243,10 @@ def _events(result: Result, model: str) -> Any:
             }
         )
     yield "data: [DONE]\n\n"
+
+
+#: Between a model's unchecked text and the checked answer in a stream.
+CHECKED = "\n\n---\n**Checked answer** (citations verified, unsupported text marked):\n\n"
 
 
 def _sse(payload: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ HTTP; rag/api/app.py does."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from rag.api.wire import (
     earlier_sources,
     rag_field,
 )
-from rag.chat import OnDemand, Session
+from rag.chat import Delta, OnDemand, Session
 from rag.config import Settings
 from rag.model import Answer, Citation
 from rag.text.spans import sentence_spans
@@ -60,22 +61,38 @@ class ApiService:
             )
 
     def answer(self, request: ChatRequest, key: str, base_url: str) -> Result:
+        result = None
+        for item in self.stream(request, key, base_url):
+            if isinstance(item, Result):
+                result = item
+        assert result is not None  # stream always ends with one
+        return result
+
+    def stream(self, request: ChatRequest, key: str, base_url: str) -> Iterator[str | Result]:
+        """A model's text as it is written (unchecked), then the checked ``Result``."""
         if request.background_task:
             first = request.history[0][0] if request.history else request.question
             text = background_reply(request.question, first)
-            return Result(text, {"citations": [], "rag": None}, [text])
+            yield Result(text, {"citations": [], "rag": None}, [text])
+            return
         chat = self.chat()
         engine = chat.engine()
         session = self.resume(request.history, engine)
         generate = request.model != EXTRACTIVE_MODEL
-        reply = chat.ask(request.question, session, key=key, generate=generate)
+        reply = None
+        for item in chat.turn(request.question, session, key=key, generate=generate):
+            if isinstance(item, Delta):
+                yield item.text
+            else:
+                reply = item
+        assert reply is not None  # turn always ends with one
         links = {n: self._link(base_url, engine, c) for n, c in self._numbered(session).items()}
         for c in reply.answer.citations:
             links[c.n] = self._link(base_url, engine, c)
         text = content(reply.answer, lambda c: links[c.n])
         ordered = [links.get(n, "") for n in range(1, max(links, default=0) + 1)]
         extra = {"citations": ordered, "rag": rag_field(reply.answer, reply.asked_as)}
-        return Result(text, extra, _pieces(text, len(reply.answer.text)))
+        yield Result(text, extra, _pieces(text, len(reply.answer.text)))
 
     def resume(self, history: list[tuple[str, str]], engine: Engine) -> Session:
         """The conversation so far, from the client's messages: each earlier reply's

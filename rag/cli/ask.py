@@ -12,7 +12,7 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rag import Answer, Engine, RagError, Retrieval, Scope, load_settings
 from rag.answer.cite import passage_dict
@@ -26,7 +26,7 @@ from rag.cli.common import (
     run,
     use_color,
 )
-from rag.cli.output import open_engine, render_answer
+from rag.cli.output import Provisional, open_engine, render_answer
 from rag.text.dates import parse_date
 
 PROG = "python -m rag.ask"
@@ -114,8 +114,7 @@ def _main(args: argparse.Namespace) -> int:
                 retrieval = engine.retrieve(question, args.k, args.mode, scope)
                 _print_passages(out, question, retrieval, engine, args.json)
             else:
-                answer = engine.ask(question, args.k, args.mode, generator=generator, scope=scope)
-                _print_answer(out, answer, settings.seeds_dir, args.json, first=number == 0)
+                _answer(engine, question, args, generator, scope, out, first=number == 0)
         except RagError as err:
             if len(questions) == 1:
                 raise
@@ -134,14 +133,32 @@ def _stdin_questions() -> list[str]:
     return [line.strip() for line in sys.stdin if line.strip()]
 
 
-def _print_answer(
-    out: TextIO, answer: Answer, seeds_dir: Path, as_json: bool, first: bool
+def _answer(
+    engine: Engine,
+    question: str,
+    args: argparse.Namespace,
+    generator: Any,
+    scope: Scope | None,
+    out: TextIO,
+    first: bool,
 ) -> None:
+    """One answer printed; on a terminal a model's text shows as it is written, then
+    the checked answer."""
+    if not first and not args.json:
+        out.write("\n" + "-" * 72 + "\n")
+    provisional = Provisional(out, not args.json and out.isatty())
+    for item in engine.ask_stream(question, args.k, args.mode, generator=generator, scope=scope):
+        if isinstance(item, Answer):
+            provisional.close()
+            _print_answer(out, item, engine.settings.seeds_dir, args.json)
+        else:
+            provisional.write(item)
+
+
+def _print_answer(out: TextIO, answer: Answer, seeds_dir: Path, as_json: bool) -> None:
     if as_json:
         out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
     else:
-        if not first:
-            out.write("\n" + "-" * 72 + "\n")
         out.write(render_answer(answer, seeds_dir, use_color(out)))
     for notice in answer.notices:
         print(f"{PROG}: note: {notice}", file=sys.stderr)

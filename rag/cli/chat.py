@@ -2,8 +2,9 @@
 
 One conversation, as in the browser (rag/chat.py): a follow-up is read against the
 previous turn, source numbers stay the same across turns, a failing generative backend
-falls back to the extractive answer with a notice. A model's answer is printed once it
-has passed its citation checks, never while it streams.
+falls back to the extractive answer with a notice. On a terminal a model's text shows
+dimmed as it is written, then the checked answer; piped or with --json, only the
+checked answer is printed.
 
 Questions come from the terminal (with line editing) or, piped, one per line; an empty
 line is skipped; ``/quit`` or end of input ends the conversation.
@@ -18,7 +19,7 @@ from typing import TextIO
 
 from rag import Chat, Delta, Engine, RagError, Scope, Session
 from rag.cli.common import use_color
-from rag.cli.output import render_answer
+from rag.cli.output import Provisional, render_answer
 
 QUIT = {"/quit", "/exit", "/q"}
 
@@ -52,9 +53,12 @@ def converse(
 def _turn(
     chat: Chat, session: Session, question: str, scope: Scope | None, as_json: bool, out: TextIO
 ) -> None:
+    provisional = Provisional(out, not as_json and out.isatty())
     for item in chat.turn(question, session, scope=scope):
         if isinstance(item, Delta):
-            continue  # unchecked text: the answer is printed whole, after its checks
+            provisional.write(item.text)  # unchecked: shown dimmed, then the checked answer
+            continue
+        provisional.close()
         answer = item.answer
         if as_json:
             row = answer.to_dict()

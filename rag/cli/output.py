@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
-from typing import cast
+from typing import TextIO, cast
 
 from rag import Answer, Engine, IndexNotFoundError, Settings, build_index
 from rag import open_engine as library_open_engine
 from rag.answer.cite import file_link, osc8
-from rag.cli.common import progress_bar
+from rag.cli.common import progress_bar, use_color
 from rag.cli.ingest import describe
+from rag.text.inert import InertStream, inert
 
 
 def open_engine(settings: Settings, prog: str) -> Engine:
@@ -35,6 +36,7 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
             for s in answer.sentences
         )
     lines = [textwrap.fill(text, width=88), ""]
+    lines += _removed(answer, links)
     if answer.refused:
         lines.append("(no sentence in the indexed articles answers this question)")
         if answer.confidence is not None:
@@ -52,6 +54,10 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
                 textwrap.fill(f"- {sentence['label']}: {flags}", width=88, subsequent_indent="  ")
             )
         lines.append("")
+    system = [i for i, s in enumerate(answer.sentences, 1) if s.get("cited_by") == "system"]
+    if system:
+        which = ", ".join(str(i) for i in system)
+        lines += [f"(sentence {which}: cited by the system; the model gave no citation)", ""]
     lines.append("Sources:")
     for citation in answer.citations:
         label, uri = file_link(seeds_dir, citation)
@@ -64,3 +70,41 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
         )
         lines.append(quote)
     return "\n".join(lines) + "\n"
+
+
+def _removed(answer: Answer, strike: bool) -> list[str]:
+    """The model's sentences the checks removed, struck out, each with its reason."""
+    if not answer.dropped:
+        return []
+    lines = ["Removed by the checks:"]
+    for row in answer.dropped:
+        said = inert(row["text"], markdown=False)
+        text = f"\x1b[9m{said}\x1b[0m" if strike else f"[removed] {said}"
+        lines.append(textwrap.fill(f"- {text} ({row['reason']})", width=88, subsequent_indent="  "))
+    return [*lines, ""]
+
+
+class Provisional:
+    """A model's text on a terminal as it is written: dimmed, made inert (no escape
+    sequences), and followed by the checked answer, which is the one to trust."""
+
+    def __init__(self, out: TextIO, enabled: bool) -> None:
+        self.out = out
+        self.enabled = enabled
+        self.color = use_color(out)
+        self.shown = False
+        self._inert = InertStream(markdown=False)
+
+    def write(self, delta: str) -> None:
+        if not self.enabled:
+            return
+        text = self._inert.feed(delta)
+        self.out.write(f"\x1b[2m{text}\x1b[0m" if self.color else text)
+        self.out.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        """Before the checked answer: say that the text above was not yet checked."""
+        if self.shown:
+            self.out.write("\n\n— checked (citations verified, unsupported text marked): —\n")
+            self.shown = False

@@ -24,7 +24,7 @@ from rag import (
 )
 from rag.answer.llm import make_generator
 from tests.conftest import run_rag
-from tests.fakes import Canary, FakeChatServer, Step
+from tests.fakes import Canary, FakeChatServer, Step, source_number
 
 
 def generator_for(url: str, **extra):
@@ -40,7 +40,7 @@ def engine(built_index) -> Engine:
 def test_invalid_markers_and_uncited_sentences_are_removed(engine: Engine) -> None:
     # Cite the source that really holds the sentence, whatever number it was given.
     def reply(body: dict) -> Step:
-        n = _number_of(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
+        n = source_number(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
         return Step(
             reply=f"Arthur Mensch is the co-founder and CEO of Mistral. [{n}] He was born on "
             "Mars. Mistral is worth a trillion dollars [77]. ![x](http://127.0.0.1:9/pixel.png)"
@@ -49,7 +49,7 @@ def test_invalid_markers_and_uncited_sentences_are_removed(engine: Engine) -> No
     with FakeChatServer(route=reply) as server:
         answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
         sent = server.requests[0]
-    n = _number_of(sent["messages"][-1]["content"], "co-founder and CEO of Mistral")
+    n = source_number(sent["messages"][-1]["content"], "co-founder and CEO of Mistral")
     assert answer.backend == "openai-compatible" and answer.model == "fake-model"
     assert answer.text == f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]."
     assert "[77]" not in answer.text and "Mars" not in answer.text and "http" not in answer.text
@@ -290,21 +290,13 @@ def test_the_openai_key_never_travels_to_a_compatible_endpoint(engine, monkeypat
     assert server.headers[1]["authorization"] == "Bearer endpoint-key-1"
 
 
-def _number_of(prompt: str, phrase: str) -> int:
-    """The number the prompt gave the source holding ``phrase`` ("[n] text" lines)."""
-    for n, text in re.findall(r"^\[(\d+)\] (.*)$", prompt, re.M):
-        if phrase in text:
-            return int(n)
-    raise AssertionError(f"no source holds {phrase!r}")
-
-
 def test_each_generated_sentence_is_labelled_against_what_it_cites(built_index) -> None:
     # The model gets one sentence right and turns "holds no equity" into "holds equity",
     # citing the very passage that says the opposite.
     def reply(body: dict) -> Step:
         prompt = body["messages"][-1]["content"]
-        ceo = _number_of(prompt, "co-founder and CEO of Mistral")
-        equity = _number_of(prompt, "holds no equity")
+        ceo = source_number(prompt, "co-founder and CEO of Mistral")
+        equity = source_number(prompt, "holds no equity")
         return Step(
             reply=f"Arthur Mensch is the co-founder and CEO of Mistral [{ceo}]. "
             f"Microsoft holds equity in Mistral [{equity}]. Mistral has 700 staff [{ceo}]."

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeChatServer, Step
+from tests.fakes import FakeChatServer, Step, source_number
 from tests.ui.conftest import free_port, start_app_with_model, stop_app
 
 pytestmark = pytest.mark.slow
@@ -114,9 +114,7 @@ def test_export_downloads_the_conversation_with_its_sources(app, page) -> None:
 def test_a_sentence_its_source_does_not_support_is_marked_in_the_chat(app_workdir, page) -> None:
     # A model that turns "holds no equity" into "holds equity", citing the passage.
     def reply(body: dict) -> Step:
-        prompt = body["messages"][-1]["content"]
-        sources = re.findall(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', prompt, re.S)
-        n = next(n for n, text in sources if "holds no equity" in text)
+        n = source_number(body["messages"][-1]["content"], "holds no equity")
         return Step(reply=f"Microsoft holds equity in Mistral [{n}].")
 
     with FakeChatServer(route=reply) as server:
