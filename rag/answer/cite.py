@@ -189,17 +189,20 @@ def finish_generated(
         dropped=dropped,
     )
     annotate(answer, {n: e.text for n, e in sources.items()})
-    for row in answer.sentences:
-        row["cited_by"] = "system" if row["text"] in system_cited else "model"
+    # rows follow the kept sentences one for one; by text only if splitting differed
+    aligned = len(answer.sentences) == len(kept)
+    for i, row in enumerate(answer.sentences):
+        by_system = i in system_cited if aligned else row["text"] in {kept[j] for j in system_cited}
+        row["cited_by"] = "system" if by_system else "model"
     return answer
 
 
 def _sort(
     sentences: list[str], sources: dict[int, Evidence]
-) -> tuple[list[str], set[str], list[dict[str, str]]]:
-    """(the sentences kept, with markers; those the system cited; those dropped)."""
+) -> tuple[list[str], set[int], list[dict[str, str]]]:
+    """(the sentences kept, with markers; which of them the system cited; the dropped)."""
     kept: list[str] = []
-    system_cited: set[str] = set()
+    system_cited: set[int] = set()  # indexes into kept
     dropped: list[dict[str, str]] = []
     for sentence in sentences:
         if markers_in(sentence):
@@ -207,9 +210,8 @@ def _sort(
         elif _REFUSAL_KEY in _normal(sentence):
             continue  # the model's own "the articles don't say": not a claim
         elif (n := _supporting(sentence, sources)) is not None:
-            cited = _cite_at_end(sentence, n)
-            system_cited.add(cited)
-            kept.append(cited)
+            system_cited.add(len(kept))
+            kept.append(_cite_at_end(sentence, n))
         else:
             dropped.append({"text": sentence, "reason": "cites no passage, and none supports it"})
     return kept, system_cited, dropped

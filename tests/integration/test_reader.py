@@ -87,4 +87,4 @@ def test_a_generative_backend_is_not_asked_when_the_reader_refuses(engine) -> No
 
     answer = engine.ask("What is the population of Mars?", generator=FakeGenerator())
     assert answer.refused and FakeGenerator.asked == 0
-    assert any("no model asked" in n for n in answer.notices)
+    assert any("no model was asked" in n for n in answer.notices)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, child_env, run_cli, spawn
+from tests.fakes import FakeChatServer, Step, source_number
 from tests.ui.conftest import free_port
 
 KEY = "test-api-key-0123456789"
@@ -299,3 +301,52 @@ def test_no_index_yet_is_503_and_is_not_built(tmp_path) -> None:
 def test_listening_beyond_loopback_needs_a_key() -> None:
     done = run_cli("-m", "rag.serve", "--host", "0.0.0.0", "--port", "9")
     assert done.returncode == 2 and "RAG_API_KEY" in done.stderr
+
+
+def test_a_generative_stream_sends_the_models_text_as_written_then_the_checked_answer(
+    built_index, tmp_path
+) -> None:
+    import openai
+
+    # The model leaves its second sentence uncited and plants an image: the deltas
+    # carry its words as they come (inert), the final chunk the checked answer.
+    def reply(body: dict) -> Step:
+        n = source_number(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
+        text = (
+            f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]. "
+            "Arthur Mensch is the co-founder and CEO of Mistral. ![x](http://127.0.0.1:9/x.png)"
+        )
+        return Step(reply=text, seconds=2.0)
+
+    with FakeChatServer(route=reply) as model:
+        workdir = _workdir(tmp_path, built_index)
+        flags = ["--llm", "openai-compatible", "--base-url", model.base_url, "--model", "m"]
+        running = start_server(workdir, *flags, env={"RAG_API_KEY": KEY})
+        try:
+            client = openai.OpenAI(base_url=running.v1, api_key=KEY, max_retries=0, timeout=60)
+            question = [{"role": "user", "content": "Who is the CEO of Mistral?"}]
+            arrivals = []
+            stream = client.chat.completions.create(
+                model="rag-openai-compatible", messages=question, stream=True
+            )
+            for chunk in stream:
+                arrivals.append((time.monotonic(), chunk))
+        finally:
+            stop(running)
+    final_at, final = arrivals[-1]
+    deltas = [
+        (t, c.choices[0].delta.content) for t, c in arrivals[:-1] if c.choices[0].delta.content
+    ]
+    assert len(deltas) > 5  # token by token, not one block
+    assert final_at - deltas[0][0] > 1.0  # the first words came well before the end
+    streamed = "".join(text for _, text in deltas)
+    assert streamed.startswith("Arthur Mensch is the co-founder")
+    raw, _, checked = streamed.partition("**Checked answer**")
+    assert "![" not in raw and "](" not in raw  # the planted image stays text
+    assert "Sources:" in checked and "![" not in checked
+    assert final.choices[0].finish_reason == "stop" and final.model_extra["citations"]
+    rag = final.model_extra["rag"]
+    assert rag["backend"] == "openai-compatible" and not rag["refused"]
+    assert "http" not in rag["answer"]
+    assert all(s["label"] == "supported" for s in rag["sentences"])
+    assert [s["cited_by"] for s in rag["sentences"]] == ["model", "system"]

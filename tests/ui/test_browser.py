@@ -152,3 +152,40 @@ def test_a_question_limited_to_one_article_cites_only_it(app, page) -> None:
         assert time.monotonic() < deadline, bot_texts(page)
         time.sleep(0.2)
     assert "1 have no date" in bot_texts(page)[-1]
+
+
+def test_a_models_text_streams_in_before_the_checked_answer_replaces_it(app_workdir, page) -> None:
+    # The model writes slowly and leaves a sentence no passage supports: the page shows
+    # its words as they come, then the checked answer with that sentence struck out.
+    def reply(body: dict) -> Step:
+        n = source_number(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
+        return Step(
+            reply=f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]. "
+            "He also owns a vineyard in Bordeaux.",
+            seconds=4.0,
+        )
+
+    with FakeChatServer(route=reply) as server:
+        app = start_app_with_model(app_workdir, server.base_url)
+        try:
+            page.goto(app.url)
+            page.fill("#question textarea", "Who is the CEO of Mistral?")
+            page.click("#ask")
+            provisional = None
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                texts = bot_texts(page)
+                last = texts[-1] if texts else ""
+                if "answered by" in last:
+                    break
+                if "Arthur" in last and provisional is None:
+                    provisional = last
+                time.sleep(0.1)
+            final = bot_texts(page)[-1]
+            removed = page.locator("#chat .removed")
+            assert removed.count() == 1 and "vineyard" in removed.first.inner_text()
+        finally:
+            stop_app(app)
+    assert provisional is not None, "no streamed text was seen before the final answer"
+    assert "answered by" not in provisional
+    assert "answered by openai-compatible" in final and "none supports it" in final

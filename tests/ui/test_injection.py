@@ -8,6 +8,7 @@ while the answer streams and after it is checked.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -43,7 +44,7 @@ def test_planted_instructions_and_hostile_output_stay_inert(planted: Path, page)
             f'<img src="{canary.url}/img-tag.png" onerror="fetch(\'{canary.url}/onerror\')"> '
             f"<script>fetch('{canary.url}/script')</script> "
             f"[click here](javascript:fetch('{canary.url}/js')) "
-            f"[read more]({canary.url}/link) and [7] more [1]."
+            f"[read more]({canary.url}/link) and [77] more [1]."
         )
         server.steps.extend([Step(reply=hostile), Step(reply=hostile)])
         app = start_app_with_model(planted, server.base_url)
@@ -58,13 +59,17 @@ def test_planted_instructions_and_hostile_output_stay_inert(planted: Path, page)
             assert chat.locator("a[href^='javascript']").count() == 0
             hrefs = [a.get_attribute("href") or "" for a in chat.locator("a").all()]
             assert all(h.startswith("/source/") for h in hrefs), hrefs
-            assert "[7]" not in answer
+            assert "[77]" not in answer
             for link in chat.locator("a").all():  # every link left is a citation
                 link.click(modifiers=["Control"])
             time.sleep(1.0)
             assert canary.hits == []
-            # the prompt carried the planted text only inside the untrusted-data wrapper
-            prompt = server.requests[0]["messages"][1]["content"]
-            assert "untrusted" in prompt and "Ignore previous instructions" in prompt
+            # article text reaches the model only as "[n] text" lines, under a system
+            # prompt that calls it untrusted data
+            sent = server.requests[0]["messages"]
+            assert "untrusted" in sent[0]["content"]
+            passages = sent[-1]["content"].split("\n\nQuestion: ")[0].splitlines()
+            assert passages[0] == "Passages:"
+            assert all(re.match(r"\[\d+\] ", line) for line in passages[1:])
         finally:
             stop_app(app)

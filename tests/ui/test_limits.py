@@ -17,12 +17,12 @@ def test_the_31st_question_in_a_minute_is_refused_without_calling_the_model(app_
         app = start_app_with_model(app_workdir, server.base_url)
         try:
             client = Client(app.url + "/", verbose=False)
-            for i in range(30):
-                answer = client.predict(f"Who is the CEO of Mistral? ({i})", api_name="/ask")
+            for _ in range(30):
+                answer = client.predict("Who is the CEO of Mistral?", api_name="/ask")
                 assert answer["backend"] == "openai-compatible"
             assert len(server.requests) == 30
             with pytest.raises(Exception, match="too many questions"):
-                client.predict("Who is the CEO of Mistral? (31)", api_name="/ask")
+                client.predict("Who is the CEO of Mistral?", api_name="/ask")
             assert len(server.requests) == 30  # the refused question never reached the model
         finally:
             stop_app(app)
