@@ -317,3 +317,35 @@ def test_each_generated_sentence_is_labelled_against_what_it_cites(built_index) 
     assert "negation differs" in labels[1][1][0]
     assert "'700'" in labels[2][1][0]
     assert {c["support"]["label"] for c in answer["citations"]} == {"unsupported"}
+
+
+def test_a_summary_request_reaches_the_model_with_the_sentences_about_its_topic(
+    engine: Engine,
+) -> None:
+    # No one sentence answers "Summarize…", so the rules alone would refuse it; with a
+    # generative backend the model writes from the sentences most about the topic.
+    def reply(body: dict) -> Step:
+        n = source_number(body["messages"][-1]["content"], "OpenAI")
+        return Step(reply=f"Microsoft has a deep partnership with OpenAI [{n}].")
+
+    asked = "Summarize what the articles say about Microsoft and OpenAI"
+    with FakeChatServer(route=reply) as server:
+        answer = engine.ask(asked, generator=generator_for(server.base_url))
+        prompt = server.requests[0]["messages"][-1]["content"]
+    lines = [line for line in prompt.splitlines() if re.match(r"\[\d+\] ", line)]
+    assert len(lines) > engine.settings.evidence_sentences  # a summary gets more
+    assert all("Microsoft" in line or "OpenAI" in line for line in lines[:3])
+    assert not answer.refused and answer.citations
+    assert engine.ask(asked).refused  # the extractive answer has no quote for it
+
+
+def test_a_summary_of_something_the_articles_never_mention_is_refused_unasked(
+    engine: Engine,
+) -> None:
+    with FakeChatServer([Step(reply="Peru grew 3% [1].")]) as server:
+        answer = engine.ask(
+            "Summarize what the articles say about the Peruvian economy",
+            generator=generator_for(server.base_url),
+        )
+        assert server.requests == []
+    assert answer.refused
