@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 
 from rag.model import REFUSAL, Answer, Chunk, Citation, Evidence
-from rag.text.markers import markers_in, strip_invalid_markers
+from rag.text.markers import MARKER, markers_in, strip_invalid_markers
 from rag.text.spans import LineIndex, words
 from rag.text.support import SUPPORTED, annotate, answer_sentences, checker
 
@@ -142,8 +142,8 @@ def finish_generated(
     kept, system_cited, dropped = _sort(sentences, sources)
     if system_cited:
         notices.append(
-            f"cited {len(system_cited)} sentence(s) the model left uncited, with the passage "
-            "that supports each"
+            f"cited {len(system_cited)} sentence(s) the model left uncited or cited wrongly, "
+            "with the passage that supports each"
         )
     if dropped and kept:
         notices.append(
@@ -204,9 +204,18 @@ def _sort(
     kept: list[str] = []
     system_cited: set[int] = set()  # indexes into kept
     dropped: list[dict[str, str]] = []
+    said: set[str] = set()
     for sentence in sentences:
+        plain = _plain(sentence)
+        if plain.lower() in said:
+            continue  # a small model looping: each thing is said once
+        said.add(plain.lower())
         if markers_in(sentence):
-            kept.append(sentence)
+            if (n := _recited(sentence, plain, sources)) is not None:
+                system_cited.add(len(kept))  # the model cited a source that does not say it
+                kept.append(_cite_at_end(plain, n))
+            else:
+                kept.append(sentence)
         elif _REFUSAL_KEY in _normal(sentence):
             continue  # the model's own "the articles don't say": not a claim
         elif (n := _supporting(sentence, sources)) is not None:
@@ -224,6 +233,20 @@ def _passages(sources: Any) -> list[dict[str, object]]:
         chunk = evidence.passage.chunk
         seen.setdefault((chunk.source, chunk.char_start), passage_dict(evidence.passage))
     return list(seen.values())
+
+
+def _plain(sentence: str) -> str:
+    """A sentence without its markers."""
+    return " ".join(MARKER.sub(" ", sentence).split()).replace(" .", ".")
+
+
+def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> int | None:
+    """For a sentence the sources it cites do not support: the one given source that
+    does, if any (a small model often cites the passage next to the right one)."""
+    cited = [sources[n].text for n in markers_in(sentence) if n in sources]
+    if checker().judge(plain, cited).label == SUPPORTED:
+        return None
+    return _supporting(plain, sources)
 
 
 def _supporting(sentence: str, sources: dict[int, Evidence]) -> int | None:

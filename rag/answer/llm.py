@@ -10,6 +10,7 @@ Three deadlines: connect, first token, whole turn.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import urllib.request
@@ -30,6 +31,7 @@ from rag.errors import (
     LLMUnavailableError,
 )
 from rag.model import Answer, Evidence, Passage
+from rag.text.markers import MARKER
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
@@ -249,14 +251,19 @@ class GenerativeAnswerer:
         numbered = self._sources([_evidence(s) for s in sources], conversation)
         chat = messages(question, [(n, e.text) for n, e in numbered])
         parts: list[str] = []
+        notices: list[str] = []
         started = time.perf_counter()
         first: float | None = None
+        loop = _LoopWatch()
         try:
             for delta in self.client.stream(chat):
                 if first is None:
                     first = time.perf_counter()
                 parts.append(delta)
                 yield delta
+                if loop.repeating(delta):  # small models loop; the rest would be the same
+                    notices.append("the model began repeating itself; its answer stops there")
+                    break
         except LLMError as err:
             if not parts:
                 raise
@@ -270,6 +277,7 @@ class GenerativeAnswerer:
             dict(numbered),
             backend=self.backend,
             model=self.client.model(),
+            notices=notices,
         )
         answer.timings_ms["first_token"] = ((first or done) - started) * 1000
         answer.timings_ms["model"] = (done - started) * 1000
@@ -295,6 +303,30 @@ class GenerativeAnswerer:
             )
             chosen.append((n, evidence))
         return chosen
+
+
+class _LoopWatch:
+    """Notices a model saying the same sentence a third time (a loop that would run to
+    max_tokens: 30 s of one sentence, with a 1.5B model on 2 cores)."""
+
+    def __init__(self, times: int = 3) -> None:
+        self.times = times
+        self._pending = ""
+        self._seen: dict[str, int] = {}
+
+    def repeating(self, delta: str) -> bool:
+        self._pending += delta
+        *done, self._pending = _SENTENCE_END.split(self._pending)
+        for sentence in done:
+            key = " ".join(MARKER.sub(" ", sentence).lower().split())
+            if key:
+                self._seen[key] = self._seen.get(key, 0) + 1
+                if self._seen[key] >= self.times:
+                    return True
+        return False
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _evidence(source: Evidence | Passage) -> Evidence:

@@ -195,8 +195,12 @@ def _mentions(haystack: str, name: str) -> bool:
     return bool(name) and re.search(rf"(?<![a-z0-9]){re.escape(name)}", haystack) is not None
 
 
+# "not only X but also Y" affirms X: an intensifier, not a negation.
+_NOT_ONLY = re.compile(r"\bnot (?:only|just|merely|simply)\b", re.IGNORECASE)
+
+
 def _negative(text: str) -> bool:
-    if _NEGATION.search(text):
+    if _NEGATION.search(_NOT_ONLY.sub(" ", text)):
         return True
     return any(
         w.startswith("un") and not w.startswith(("under", "unit")) and len(w) > 6

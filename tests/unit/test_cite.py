@@ -1,5 +1,6 @@
 from rag.answer.cite import finish_generated
 from rag.answer.engine import Conversation
+from rag.answer.llm import GenerativeAnswerer
 from rag.model import ArticleMeta, Chunk, Evidence, Passage
 from rag.text.markers import markers_in, strip_invalid_markers
 from rag.text.spans import sentence_spans
@@ -121,3 +122,43 @@ def test_a_cited_sentence_with_a_figure_its_source_lacks_stays_unsupported() -> 
 def test_the_models_own_refusal_is_the_refusal() -> None:
     answer = finish_generated("q", "The articles don't say.", _sources(), "local")
     assert answer.refused and answer.dropped == [] and answer.citations == []
+
+
+def test_a_sentence_cited_to_the_wrong_source_is_recited_to_the_one_that_says_it() -> None:
+    raw = "Microsoft has invested $13bn into OpenAI [1]."  # [1] is the Mistral sentence
+    answer = finish_generated("q", raw, _sources(), "local")
+    assert answer.text == "Microsoft has invested $13bn into OpenAI [2]."
+    assert answer.sentences[0]["label"] == "supported"
+    assert answer.sentences[0]["cited_by"] == "system"
+
+
+def test_a_sentence_said_again_is_kept_once() -> None:
+    raw = "Arthur Mensch is the chief executive of Mistral [3]. " * 3
+    answer = finish_generated("q", raw, _sources(), "local")
+    assert answer.text == "Arthur Mensch is the chief executive of Mistral [3]."
+
+
+class _LoopingClient:
+    """A model that says one sentence over and over (pure logic: no HTTP here)."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def model(self) -> str:
+        return "m"
+
+    def stream(self, messages):
+        for _ in range(200):
+            for piece in ("Arthur Mensch is the chief ", "executive of Mistral [1]. "):
+                self.sent += 1
+                yield piece
+
+
+def test_a_model_that_loops_is_stopped_at_its_third_repeat() -> None:
+    client = _LoopingClient()
+    generator = GenerativeAnswerer(client, "local")  # type: ignore[arg-type]
+    items = list(generator.stream("Who runs Mistral?", [_sources()[3]], Conversation()))
+    answer = items[-1]
+    assert client.sent <= 8  # not the 400 pieces it would have sent
+    assert answer.text == "Arthur Mensch is the chief executive of Mistral [1]."
+    assert any("repeating itself" in n for n in answer.notices)

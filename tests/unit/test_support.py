@@ -16,6 +16,7 @@ from rag.text.support import (
     SupportChecker,
     annotate,
     answer_sentences,
+    checker,
 )
 
 PAIRS = [
@@ -98,3 +99,15 @@ def test_annotate_labels_sentences_and_citations() -> None:
     # the citation's own passage does not support every sentence that cites it
     assert answer.citations[0].support == {"label": UNSUPPORTED, "score": 0.225}
     assert PARTLY in {SUPPORTED, PARTLY, UNSUPPORTED}
+
+
+def test_not_only_is_an_intensifier_not_a_negation() -> None:
+    # Found by the generative benchmark: a model's faithful summary was flagged.
+    passage = (
+        "By building its own LLMs, Microsoft gains not only technological independence "
+        "but also greater control over data privacy."
+    )
+    judged = checker().judge("Microsoft gains technological independence.", [passage])
+    assert judged.label == "supported", judged.flags
+    denied = checker().judge("Microsoft does not gain technological independence.", [passage])
+    assert denied.label == "unsupported"
