@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote as url_quote
 
 from rag.model import REFUSAL, Answer, Chunk, Citation, Evidence
+from rag.text.inert import inert
 from rag.text.markers import MARKER, markers_in, strip_invalid_markers
 from rag.text.spans import LineIndex, words
 from rag.text.support import SUPPORTED, annotate, answer_sentences, checker
@@ -132,7 +133,8 @@ def finish_generated(
     """
     notices = list(notices or [])
     passages = _passages(sources.values())
-    text = _LINK.sub(r"\1", _IMAGE.sub("", raw)).strip()
+    # no control characters (a terminal escape), links or images survive the check
+    text = _LINK.sub(r"\1", _IMAGE.sub("", inert(raw, markdown=False))).strip()
     text = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", text)
     text = strip_invalid_markers(text, set(sources))
     # Spans of the flattened text, cut from that same text (cutting them from the

@@ -4,8 +4,13 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -23,7 +28,7 @@ from rag import (
     Settings,
 )
 from rag.answer.llm import make_generator
-from tests.conftest import run_rag
+from tests.conftest import child_env, run_rag
 from tests.fakes import Canary, FakeChatServer, Step, source_number
 
 
@@ -349,3 +354,47 @@ def test_a_summary_of_something_the_articles_never_mention_is_refused_unasked(
         )
         assert server.requests == []
     assert answer.refused
+
+
+def test_the_terminal_shows_the_models_text_as_written_then_the_checked_answer(
+    built_index,
+) -> None:
+    def reply(body: dict) -> Step:
+        n = source_number(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
+        text = f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]. \x1b[31mHe owns a boat."
+        return Step(reply=text, seconds=2.0)
+
+    seeds, index = built_index
+    with FakeChatServer(route=reply) as server:
+        master, slave = pty.openpty()  # stdout is a terminal, as for a person
+        flags = ["--llm", "openai-compatible", "--base-url", server.base_url, "--model", "m"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rag.ask", "--seeds", str(seeds), "--index", str(index)]
+            + [*flags, "Who is the CEO of Mistral?"],
+            stdout=slave,
+            stderr=subprocess.DEVNULL,
+            env=child_env({"NO_COLOR": "1"}),
+        )
+        os.close(slave)
+        seen: list[tuple[float, str]] = []
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                data = os.read(master, 4096).decode("utf-8", "replace")
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            seen.append((time.monotonic(), data))
+        process.wait(30)
+        os.close(master)
+    text = "".join(data for _, data in seen)
+    first_word = next(t for t, data in seen if "Arthur" in data)
+    checked_at = next(t for t, data in seen if "Sources:" in data)
+    assert checked_at - first_word > 1.0  # the words came as written, the check after
+    provisional, _, checked = text.partition("— checked")
+    assert "Arthur Mensch" in provisional and "\x1b[31m" not in text  # no escape gets through
+    assert "Sources:" in checked and "Removed by the checks" in checked and "boat" in checked
+    assert process.returncode == 0
