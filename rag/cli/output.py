@@ -57,7 +57,8 @@ def render_answer(answer: Answer, seeds_dir: Path, links: bool) -> str:
     system = [i for i, s in enumerate(answer.sentences, 1) if s.get("cited_by") == "system"]
     if system:
         which = ", ".join(str(i) for i in system)
-        lines += [f"(sentence {which}: cited by the system; the model gave no citation)", ""]
+        said = f"(sentence {which}: cited by the system; the model gave none or a wrong one)"
+        lines += [said, ""]
     lines.append("Sources:")
     for citation in answer.citations:
         label, uri = file_link(seeds_dir, citation)
