@@ -314,7 +314,7 @@ def test_a_generative_stream_sends_the_models_text_as_written_then_the_checked_a
         n = source_number(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
         text = (
             f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]. "
-            "Arthur Mensch is the co-founder and CEO of Mistral. ![x](http://127.0.0.1:9/x.png)"
+            "Mistral's CEO is Arthur Mensch. ![x](http://127.0.0.1:9/x.png)"
         )
         return Step(reply=text, seconds=2.0)
 
