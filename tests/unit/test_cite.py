@@ -27,20 +27,7 @@ def test_a_reply_with_line_breaks_keeps_whole_sentences() -> None:
     # sentences were cut from the text before its line breaks were flattened.
 
     text = "Arthur Mensch is the co-founder and CEO of Mistral."
-    chunk = Chunk(
-        id="c1",
-        source="a.txt",
-        text=text,
-        embed_text=text,
-        line_start=1,
-        line_end=1,
-        char_start=0,
-        char_end=len(text),
-        sentences=((0, len(text)),),
-        content_hash="h",
-        file_sha256="f",
-        meta=ArticleMeta(),
-    )
+    chunk = _chunk(text, ((0, len(text)),))
     raw = "\n\n  Arthur Mensch is   the co-founder\nand CEO of Mistral [1].\n\nThat is all."
     answer = finish_generated(
         "q", raw, {1: Evidence.whole(Passage(chunk, 0.9, 1.0, 0.03))}, "local"
@@ -50,6 +37,24 @@ def test_a_reply_with_line_breaks_keeps_whole_sentences() -> None:
     assert answer.dropped == [
         {"text": "That is all.", "reason": "cites no passage, and none supports it"}
     ]
+
+
+def _chunk(text: str, spans: tuple[tuple[int, int], ...]) -> Chunk:
+    """One chunk holding a whole one-line article."""
+    return Chunk(
+        id="c1",
+        source="a.txt",
+        text=text,
+        embed_text=text,
+        line_start=1,
+        line_end=1,
+        char_start=0,
+        char_end=len(text),
+        sentences=spans,
+        content_hash="h",
+        file_sha256="f",
+        meta=ArticleMeta(),
+    )
 
 
 ARTICLE = (
@@ -62,20 +67,7 @@ ARTICLE = (
 def _sources() -> dict[int, Evidence]:
     """The article's three sentences, each its own numbered source."""
     spans = tuple(sentence_spans(ARTICLE))
-    chunk = Chunk(
-        id="c1",
-        source="a.txt",
-        text=ARTICLE,
-        embed_text=ARTICLE,
-        line_start=1,
-        line_end=1,
-        char_start=0,
-        char_end=len(ARTICLE),
-        sentences=spans,
-        content_hash="h",
-        file_sha256="f",
-        meta=ArticleMeta(),
-    )
+    chunk = _chunk(ARTICLE, spans)
     passage = Passage(chunk, 0.9, 1.0, 0.03)
     return {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
 
