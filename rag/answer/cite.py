@@ -11,7 +11,14 @@ from rag.model import REFUSAL, Answer, Chunk, Citation, Evidence
 from rag.text.inert import inert
 from rag.text.markers import MARKER, markers_in, strip_invalid_markers
 from rag.text.spans import LineIndex, words
-from rag.text.support import SUPPORTED, annotate, answer_sentences, checker
+from rag.text.support import (
+    PARTLY,
+    SUPPORTED,
+    UNSUPPORTED,
+    annotate,
+    answer_sentences,
+    checker,
+)
 
 
 def span_citation(
@@ -128,7 +135,9 @@ def finish_generated(
     to text. A sentence the model left uncited is cited by the system with the source
     that supports it (the support check's "supported": its figures, names and
     polarity in that source, and most of its words), or dropped when none does (kept
-    in ``dropped`` with the reason, and said in ``notices``). Each cited number
+    in ``dropped`` with the reason, and said in ``notices``). A sentence whose cited
+    source does not support it moves to the given source that says it best, when one
+    says it better; its label then tells how well. Each cited number
     becomes a citation of one exact sentence of its source.
     """
     notices = list(notices or [])
@@ -244,11 +253,23 @@ def _plain(sentence: str) -> str:
 
 def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> int | None:
     """For a sentence the sources it cites do not support: the one given source that
-    does, if any (a small model often cites the passage next to the right one)."""
+    says it better, if any (a small model often cites the passage next to the right
+    one). Better: a higher label ("partly" beats "unsupported"); a tie keeps the
+    model's own citation."""
     cited = [sources[n].text for n in markers_in(sentence) if n in sources]
-    if checker().judge(plain, cited).label == SUPPORTED:
+    own = _RANK[checker().judge(plain, cited).label]
+    if own == _RANK[SUPPORTED]:
         return None
-    return _supporting(plain, sources)
+    best: tuple[int, float, int] | None = None
+    for n, evidence in sources.items():
+        judged = checker().judge(plain, [evidence.text], [n])
+        key = (_RANK[judged.label], judged.score, n)
+        if key[0] > own and (best is None or key[:2] > best[:2]):
+            best = key
+    return None if best is None else best[2]
+
+
+_RANK = {UNSUPPORTED: 0, PARTLY: 1, SUPPORTED: 2}
 
 
 def _supporting(sentence: str, sources: dict[int, Evidence]) -> int | None:

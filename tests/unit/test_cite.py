@@ -124,6 +124,24 @@ def test_a_sentence_cited_to_the_wrong_source_is_recited_to_the_one_that_says_it
     assert answer.sentences[0]["cited_by"] == "system"
 
 
+def test_a_wrongly_cited_sentence_moves_to_the_source_that_says_most_of_it() -> None:
+    # No source says "leads", so none supports it fully: the citation still moves from
+    # the OpenAI sentence to the Mistral one, and the label says "partly".
+    raw = "Arthur Mensch leads Mistral [2]."
+    answer = finish_generated("q", raw, _sources(), "local")
+    assert answer.text == "Arthur Mensch leads Mistral [3]."
+    assert answer.sentences[0]["label"] == "partly"
+    assert answer.sentences[0]["cited_by"] == "system"
+
+
+def test_a_wrong_citation_no_source_beats_is_left_to_the_label() -> None:
+    raw = "Satya Nadella leads Mistral [2]."  # no source names him: nothing to move to
+    answer = finish_generated("q", raw, _sources(), "local")
+    assert answer.text == "Satya Nadella leads Mistral [2]."
+    assert answer.sentences[0]["label"] == "unsupported"
+    assert answer.sentences[0]["cited_by"] == "model"
+
+
 def test_a_sentence_said_again_is_kept_once() -> None:
     raw = "Arthur Mensch is the chief executive of Mistral [3]. " * 3
     answer = finish_generated("q", raw, _sources(), "local")
