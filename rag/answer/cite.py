@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -10,11 +11,13 @@ from urllib.parse import quote as url_quote
 from rag.model import REFUSAL, Answer, Chunk, Citation, Evidence
 from rag.text.inert import inert
 from rag.text.markers import MARKER, markers_in, strip_invalid_markers
+from rag.text.question import account_topic, asks_wh
 from rag.text.spans import LineIndex, words
 from rag.text.support import (
     PARTLY,
     SUPPORTED,
     UNSUPPORTED,
+    adds_nothing,
     annotate,
     answer_sentences,
     checker,
@@ -150,19 +153,9 @@ def finish_generated(
     # original, with its newlines, garbled every sentence after the first line break).
     flat = " ".join(text.split())
     sentences = answer_sentences(flat) if flat else []
-    kept, system_cited, dropped = _sort(sentences, sources)
-    if system_cited:
-        notices.append(
-            f"cited {len(system_cited)} sentence(s) the model left uncited or cited wrongly, "
-            "with the passage that supports each"
-        )
-    if dropped and kept:
-        notices.append(
-            f"dropped {len(dropped)} sentence(s) that cite no passage and that no passage supports"
-        )
+    kept, system_cited, dropped = _sort(sentences, sources, question)
+    notices += _sorting_notices(text, kept, system_cited, dropped)
     if not kept:
-        if text and _REFUSAL_KEY not in _normal(text):
-            notices.append("the model's answer cited none of the sources; shown as a refusal")
         return Answer(
             question,
             REFUSAL,
@@ -208,20 +201,33 @@ def finish_generated(
     return answer
 
 
+RESTATES = "says nothing the question does not"
+UNCITED = "cites no passage, and none supports it"
+_DROP_NOTICE = {
+    RESTATES: "they say nothing the question does not",
+    UNCITED: "they cite no passage, and no passage supports them",
+}
+
+
 def _sort(
-    sentences: list[str], sources: dict[int, Evidence]
+    sentences: list[str], sources: dict[int, Evidence], question: str
 ) -> tuple[list[str], set[int], list[dict[str, str]]]:
     """(the sentences kept, with markers; which of them the system cited; the dropped)."""
     kept: list[str] = []
     system_cited: set[int] = set()  # indexes into kept
     dropped: list[dict[str, str]] = []
     said: set[str] = set()
+    # A small model given passages that do not answer often turns the question into a
+    # statement ("X joined Microsoft"): cited and supported, yet no answer.
+    for_a_fact = asks_wh(question) and account_topic(question) is None
     for sentence in sentences:
         plain = _plain(sentence)
         if plain.lower() in said:
             continue  # a small model looping: each thing is said once
         said.add(plain.lower())
-        if markers_in(sentence):
+        if for_a_fact and _REFUSAL_KEY not in _normal(sentence) and adds_nothing(plain, question):
+            dropped.append({"text": sentence, "reason": RESTATES})
+        elif markers_in(sentence):
             if (n := _recited(sentence, plain, sources)) is not None:
                 system_cited.add(len(kept))  # the model cited a source that does not say it
                 kept.append(_cite_at_end(plain, n))
@@ -233,8 +239,29 @@ def _sort(
             system_cited.add(len(kept))
             kept.append(_cite_at_end(sentence, n))
         else:
-            dropped.append({"text": sentence, "reason": "cites no passage, and none supports it"})
+            dropped.append({"text": sentence, "reason": UNCITED})
     return kept, system_cited, dropped
+
+
+def _sorting_notices(
+    text: str, kept: list[str], system_cited: set[int], dropped: list[dict[str, str]]
+) -> list[str]:
+    """What the checks did to the model's answer, for the user."""
+    notices = []
+    if system_cited:
+        notices.append(
+            f"cited {len(system_cited)} sentence(s) the model left uncited or cited wrongly, "
+            "with the passage that says each best"
+        )
+    if dropped and kept:
+        for reason, count in Counter(d["reason"] for d in dropped).items():
+            notices.append(f"dropped {count} sentence(s): {_DROP_NOTICE.get(reason, reason)}")
+    if not kept:
+        if dropped and all(d["reason"] == RESTATES for d in dropped):
+            notices.append("the model's answer only restated the question; shown as a refusal")
+        elif text and _REFUSAL_KEY not in _normal(text):
+            notices.append("the model's answer cited none of the sources; shown as a refusal")
+    return notices
 
 
 def _passages(sources: Any) -> list[dict[str, object]]:

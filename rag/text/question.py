@@ -201,6 +201,15 @@ _LEADING_WH = re.compile(
 )
 
 
+_ASKS_WH = re.compile(rf"^\W*{_WH}\b", re.I)
+
+
+def asks_wh(question: str) -> bool:
+    """A question for a fact ("Who…", "How much…"), not a yes/no one ("Did…"), whose
+    answer must say something the question does not."""
+    return _ASKS_WH.match(question) is not None
+
+
 def clauses(question: str) -> list[str]:
     """The questions a compound question asks, each whole.
 

@@ -227,6 +227,18 @@ def answer_sentences(text: str) -> list[str]:
     return pieces
 
 
+def adds_nothing(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` says nothing ``question`` does not: no content word and no
+    figure, date or quote beyond it ("What did X do before joining Microsoft?" →
+    "X joined Microsoft."). Such a sentence answers no question for a fact, however
+    well a source supports it."""
+    plain = " ".join(MARKER.sub(" ", sentence).split())
+    asked = checker().terms(question)
+    if any(not checker()._covered(t, asked) for t in checker().terms(plain)):
+        return False
+    return not facts.missing(plain, question)
+
+
 _checker: SupportChecker | None = None
 
 

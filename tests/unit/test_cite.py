@@ -1,4 +1,4 @@
-from rag.answer.cite import finish_generated
+from rag.answer.cite import RESTATES, finish_generated
 from rag.answer.engine import Conversation
 from rag.answer.llm import GenerativeAnswerer
 from rag.model import ArticleMeta, Chunk, Evidence, Passage
@@ -140,6 +140,53 @@ def test_a_wrong_citation_no_source_beats_is_left_to_the_label() -> None:
     assert answer.text == "Satya Nadella leads Mistral [2]."
     assert answer.sentences[0]["label"] == "unsupported"
     assert answer.sentences[0]["cited_by"] == "model"
+
+
+def test_an_answer_that_only_restates_the_question_is_a_refusal() -> None:
+    # What small models write for a question the passages do not answer: cited, and
+    # supported by its source, yet it says nothing the question did not.
+    question = "Why has Microsoft invested into OpenAI?"
+    answer = finish_generated(
+        question, "Microsoft has invested into OpenAI [2].", _sources(), "local"
+    )
+    assert answer.refused and answer.citations == []
+    assert answer.dropped == [
+        {"text": "Microsoft has invested into OpenAI [2].", "reason": RESTATES}
+    ]
+    assert any("only restated the question" in n for n in answer.notices)
+
+
+def test_an_answer_that_adds_a_figure_or_a_name_to_the_question_is_kept() -> None:
+    figure = finish_generated(
+        "How much has Microsoft invested into OpenAI?",
+        "Microsoft has invested $13bn into OpenAI [2].",
+        _sources(),
+        "local",
+    )
+    name = finish_generated(
+        "Who is the chief executive of Mistral?",
+        "Arthur Mensch is the chief executive of Mistral [3].",
+        _sources(),
+        "local",
+    )
+    assert not figure.refused and not name.refused
+    assert figure.dropped == [] and name.dropped == []
+
+
+def test_a_yes_no_question_may_be_answered_in_its_own_words() -> None:
+    restated = "Microsoft has invested $13bn into OpenAI [2]."
+    answer = finish_generated(
+        "Has Microsoft invested $13bn into OpenAI?", restated, _sources(), "local"
+    )
+    assert answer.text == restated
+
+
+def test_of_two_sentences_the_restating_one_is_dropped_with_its_reason() -> None:
+    raw = "Microsoft has invested into OpenAI [2]. It has put $13bn into OpenAI [2]."
+    answer = finish_generated("How has Microsoft invested into OpenAI?", raw, _sources(), "local")
+    assert answer.text == "It has put $13bn into OpenAI [2]."
+    assert [d["reason"] for d in answer.dropped] == [RESTATES]
+    assert any("say nothing the question does not" in n for n in answer.notices)
 
 
 def test_a_sentence_said_again_is_kept_once() -> None:
