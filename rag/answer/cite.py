@@ -282,11 +282,16 @@ def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> int | N
     """For a sentence the sources it cites do not support: the one given source that
     says it better, if any (a small model often cites the passage next to the right
     one). Better: a higher label ("partly" beats "unsupported"); a tie keeps the
-    model's own citation."""
+    model's own citation. A sentence its own source contradicts ("holds equity" citing
+    "holds no equity") moves only to a source that supports it: a source that merely
+    does not say the opposite would hide the misreading."""
     cited = [sources[n].text for n in markers_in(sentence) if n in sources]
-    own = _RANK[checker().judge(plain, cited).label]
+    judged_own = checker().judge(plain, cited)
+    own = _RANK[judged_own.label]
     if own == _RANK[SUPPORTED]:
         return None
+    if judged_own.contradicted:
+        own = _RANK[PARTLY]
     best: tuple[int, float, int] | None = None
     for n, evidence in sources.items():
         judged = checker().judge(plain, [evidence.text], [n])

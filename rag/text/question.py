@@ -202,12 +202,19 @@ _LEADING_WH = re.compile(
 
 
 _ASKS_WH = re.compile(rf"^\W*{_WH}\b", re.I)
+# "…, and does Microsoft hold equity in it?": a yes/no part after a question for a fact.
+_AND_YES_NO = re.compile(
+    r"(?:[,;]|\band\b|\bor\b)\s*(?:and\s+|or\s+)?(?:does|did|do|is|are|was|were|has|have"
+    r"|had|can|could|will|would|should)\s+(?!\w+\s+(?:do|say|mean)\b)",
+    re.I,
+)
 
 
 def asks_wh(question: str) -> bool:
-    """A question for a fact ("Who…", "How much…"), not a yes/no one ("Did…"), whose
-    answer must say something the question does not."""
-    return _ASKS_WH.match(question) is not None
+    """A question only for facts ("Who…", "How much…"): not a yes/no one ("Did…"), nor
+    one with a yes/no part ("Who runs Mistral, and does Microsoft own it?", which a
+    sentence restating that part answers). Its answer must say something it does not."""
+    return _ASKS_WH.match(question) is not None and not _AND_YES_NO.search(question)
 
 
 def clauses(question: str) -> list[str]:

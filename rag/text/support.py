@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from rag.model import Answer
 
 SUPPORTED, PARTLY, UNSUPPORTED = "supported", "partly", "unsupported"
+NEGATION_DIFFERS = "negation differs"  # the flag of rule 3: the passage says the opposite
 HIGH = 0.8  # score at or above: supported
 LOW = 0.45  # below: unsupported
 
@@ -58,6 +59,11 @@ class SentenceSupport:
     score: float
     citations: list[int]
     flags: list[str] = field(default_factory=list)
+
+    @property
+    def contradicted(self) -> bool:
+        """The cited text says the opposite (rule 3), not merely less."""
+        return any(flag.startswith(NEGATION_DIFFERS) for flag in self.flags)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -154,7 +160,7 @@ class SupportChecker:
             if best is None or len(mine & self._widened(best)) < max(2, len(mine) // 2):
                 continue
             if _negative(clause) != _negative(best):
-                flags.append(f"negation differs: {clause!r} vs the passage's {_short(best)!r}")
+                flags.append(f"{NEGATION_DIFFERS}: {clause!r} vs the passage's {_short(best)!r}")
         return flags
 
     def _widened(self, text: str) -> frozenset[str]:

@@ -4,6 +4,7 @@ from rag.answer.llm import GenerativeAnswerer
 from rag.model import ArticleMeta, Chunk, Evidence, Passage
 from rag.text.markers import markers_in, strip_invalid_markers
 from rag.text.spans import sentence_spans
+from rag.text.support import checker
 
 
 def test_markers_pointing_nowhere_are_removed() -> None:
@@ -179,6 +180,34 @@ def test_a_yes_no_question_may_be_answered_in_its_own_words() -> None:
         "Has Microsoft invested $13bn into OpenAI?", restated, _sources(), "local"
     )
     assert answer.text == restated
+
+
+def test_a_yes_no_part_of_a_compound_question_may_be_answered_in_its_own_words() -> None:
+    # "Who…, and has…?" asks a fact and a yes/no question: restating the second answers it.
+    restated = "Microsoft has invested into OpenAI [2]."
+    answer = finish_generated(
+        "Who leads Mistral, and has Microsoft invested into OpenAI?", restated, _sources(), "local"
+    )
+    assert answer.text == restated and answer.dropped == []
+
+
+def test_a_sentence_its_source_contradicts_stays_there_unless_another_supports_it() -> None:
+    # "has not invested" cited to "has invested": [4] shares words with it, in separate
+    # clauses, so it is "partly" there; moving to it would hide the misreading.
+    text = ARTICLE + " Microsoft, a cloud giant, works with OpenAI."
+    spans = tuple(sentence_spans(text))
+    passage = Passage(_chunk(text, spans), 0.9, 1.0, 0.03)
+    sources = {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
+    negated = "Microsoft has not invested into OpenAI [2]."
+    assert checker().judge(negated.replace(" [2]", ""), [sources[4].text]).label == "partly"
+    kept = finish_generated("q", negated, sources, "local")
+    assert kept.text == negated
+    assert kept.sentences[0]["label"] == "unsupported"
+    assert "negation differs" in kept.sentences[0]["flags"][0]
+    assert kept.sentences[0]["cited_by"] == "model"
+    # A source that does say it takes the citation.
+    moved = finish_generated("q", "Microsoft works with OpenAI [2].", sources, "local")
+    assert moved.text == "Microsoft works with OpenAI [4]."
 
 
 def test_of_two_sentences_the_restating_one_is_dropped_with_its_reason() -> None:
