@@ -113,6 +113,8 @@ def _row(
         "key_fact_cited": right(answer) and gold.answerable and bool(answer.citations),
         "citation_on_evidence_line": cited_on_evidence,
         "labels": [s["label"] for s in answer.sentences],
+        # each sentence's text and flags, to read why one is not "supported"
+        "checked": [{"text": s["text"], "flags": s["flags"]} for s in answer.sentences],
         "cited_by": [s.get("cited_by", "model") for s in answer.sentences],
         "dropped": len(answer.dropped),
         "first_token_s": round(timings["first_token"] / 1000, 2) if asked and deltas else None,

@@ -7,11 +7,13 @@ swapped figure, so each sentence is judged by rules that can be read and tested:
 2. a number, amount, date or quoted phrase that is not in the cited text (rag/text/facts.py)
                                                 → unsupported
 3. negation: a clause of the sentence and the passage clause it matches best disagree in
-   polarity ("holds equity" / "holds no equity", "confirmed" / "unconfirmed")
-                                                → unsupported
+   polarity ("holds equity" / "holds no equity", "confirmed" / "unconfirmed"), the
+   negation falling on a word both say (not "Kissinger's dominance" against "were no
+   match for Kissinger's dominance")             → unsupported
 4. a name in the sentence missing from the cited text while the matching passage sentence
    names someone else in its place ("Satya Nadella is the CEO of Mistral" citing
-   "Arthur Mensch is …")                         → unsupported; missing without a rival → partly
+   "Arthur Mensch is …"; "Microsoft-OpenAI" is there when both names are)
+                                                → unsupported; missing without a rival → partly
 5. coverage: the share of the sentence's content words (stemmed, one spelling for
    variants) found in the cited text  → supported (≥ HIGH) / partly / unsupported (< LOW)
 
@@ -88,7 +90,8 @@ class SupportChecker:
     # -- terms -----------------------------------------------------------------
     def _terms(self, text: str) -> frozenset[str]:
         found = set()
-        for word in words(canonical(text).replace("-", " ")):
+        # one apostrophe, so "OpenAI’s" and "OpenAI's" both stem to "openai"
+        for word in words(canonical(text).replace("-", " ").replace("’", "'")):
             if word in _FUNCTION or len(word) < 2 or word[0].isdigit():
                 continue  # numbers are rule 2's business
             found.add(self._stem(word))
@@ -159,9 +162,24 @@ class SupportChecker:
             )
             if best is None or len(mine & self._widened(best)) < max(2, len(mine) // 2):
                 continue
-            if _negative(clause) != _negative(best):
+            if _negative(clause) != _negative(best) and self._negates_shared(
+                clause if _negative(clause) else best, mine & self._widened(best)
+            ):
                 flags.append(f"{NEGATION_DIFFERS}: {clause!r} vs the passage's {_short(best)!r}")
         return flags
+
+    def _negates_shared(self, clause: str, shared: frozenset[str]) -> bool:
+        """Whether a negation of ``clause`` falls on a term both sides say: "were no
+        match for Kissinger's dominance" negates "match", which the answer "Kissinger's
+        dominance" does not say, so the two do not disagree. The negated term is the
+        first content word after the cue ("holds no equity" → equity, "does not yet
+        hold" → hold), or the word itself for "unconfirmed"."""
+        negated = []
+        for cue in _NEGATION.finditer(_NOT_ONLY.sub(lambda m: " " * len(m.group()), clause)):
+            content = [t for w in words(clause[cue.end() :]) for t in self.terms(w)]
+            negated += content[:1]
+        negated += [t for w in words(clause) if _un_word(w) for t in self.terms(w[2:])]
+        return any(self._covered(term, shared) for term in negated)
 
     def _widened(self, text: str) -> frozenset[str]:
         # "unconfirmed" shares "confirm" with "confirmed": match it, then polarity decides.
@@ -172,7 +190,7 @@ class SupportChecker:
         """Names of the sentence not in the cited text, and rival names in their place."""
         have = " ".join(words(canonical(text)))
         names = [n for n in dict.fromkeys(entities(sentence)) if n not in NOT_NAMES]
-        lost = [n for n in names if not _mentions(have, n)]
+        lost = [n for n in names if not _mentions_all(have, n)]
         if not lost:
             return [], []
         said = " ".join(words(canonical(sentence)))
@@ -201,18 +219,31 @@ def _mentions(haystack: str, name: str) -> bool:
     return bool(name) and re.search(rf"(?<![a-z0-9]){re.escape(name)}", haystack) is not None
 
 
+def _mentions_all(haystack: str, name: str) -> bool:
+    """A name, or each name of a compound ("Microsoft-OpenAI": Microsoft and OpenAI)."""
+    return _mentions(haystack, name) or (
+        "-" in name and all(_mentions(haystack, part) for part in name.split("-") if part)
+    )
+
+
 # "not only X but also Y" affirms X: an intensifier, not a negation.
 _NOT_ONLY = re.compile(r"\bnot (?:only|just|merely|simply)\b", re.IGNORECASE)
+
+
+def _un_word(word: str) -> bool:
+    """A negation in one word: "unconfirmed", "undisclosed"."""
+    return (
+        word.startswith("un")
+        and not word.startswith(("under", "unit"))
+        and len(word) > 6
+        and word.endswith("ed")
+    )
 
 
 def _negative(text: str) -> bool:
     if _NEGATION.search(_NOT_ONLY.sub(" ", text)):
         return True
-    return any(
-        w.startswith("un") and not w.startswith(("under", "unit")) and len(w) > 6
-        for w in words(text)
-        if w.endswith("ed")
-    )
+    return any(_un_word(w) for w in words(text))
 
 
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d{1,3}\])+")

@@ -111,3 +111,33 @@ def test_not_only_is_an_intensifier_not_a_negation() -> None:
     assert judged.label == "supported", judged.flags
     denied = checker().judge("Microsoft does not gain technological independence.", [passage])
     assert denied.label == "unsupported"
+
+
+def test_a_negation_counts_only_where_it_falls_on_what_the_sentence_says() -> None:
+    # From the SQuAD slice: the answer names who; the passage's "no" negates "match",
+    # which the answer does not say. A sentence that does say "match" is caught.
+    passage = (
+        "Interest groups and government agencies more worried about energy were no match "
+        "for Kissinger's dominance."
+    )
+    assert checker().judge("Kissinger's dominance.", [passage]).label == "supported"
+    flipped = checker().judge("Interest groups were a match for Kissinger's dominance.", [passage])
+    assert flipped.label == "unsupported" and flipped.contradicted
+
+
+def test_a_compound_of_names_is_mentioned_when_each_name_is() -> None:
+    # From the generative benchmark: "Microsoft-OpenAI" for "Microsoft and OpenAI".
+    passage = (
+        "Through the initial investment and collaboration, Microsoft and OpenAI pushed the "
+        "frontier of cloud supercomputing technology. The partnership subsequently "
+        "constructed multiple AI supercomputing systems at scale."
+    )
+    said = "The Microsoft-OpenAI partnership constructed multiple AI supercomputing systems."
+    assert checker().judge(said, [passage]).label == "supported"
+    rival = "The Microsoft-Google partnership constructed multiple AI supercomputing systems."
+    assert checker().judge(rival, [passage]).label != "supported"
+
+
+def test_either_apostrophe_gives_the_same_terms() -> None:
+    curly, straight = "OpenAI’s exclusive cloud", "OpenAI's exclusive cloud"
+    assert checker().terms(curly) == checker().terms(straight) == {"openai", "exclus", "cloud"}
