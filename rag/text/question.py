@@ -202,10 +202,11 @@ _LEADING_WH = re.compile(
 
 
 _ASKS_WH = re.compile(rf"^\W*{_WH}\b", re.I)
-# "…, and does Microsoft hold equity in it?": a yes/no part after a question for a fact.
+# "…, and does Microsoft hold equity in it?": a yes/no part after a question for a fact
+# (not "…and is based in Paris?", a second predicate of the asked-for subject).
 _AND_YES_NO = re.compile(
     r"(?:[,;]|\band\b|\bor\b)\s*(?:and\s+|or\s+)?(?:does|did|do|is|are|was|were|has|have"
-    r"|had|can|could|will|would|should)\s+(?!\w+\s+(?:do|say|mean)\b)",
+    r"|had|can|could|will|would|should)\s+(?!\w+\s+(?:do|say|mean)\b)(?!\w+(?:ed|en|ing)\b)",
     re.I,
 )
 

@@ -4,6 +4,7 @@ from rag.answer.extractive import has_type, quote_halves, refers_back, role_of_a
 from rag.text.question import (
     answer_type,
     asked_titles,
+    asks_wh,
     category_words,
     clauses,
     entities,
@@ -163,6 +164,25 @@ def test_a_compound_question_splits_into_whole_questions(
     question: str, parts: list[str] | None
 ) -> None:
     assert clauses(question) == (parts or [question])
+
+
+@pytest.mark.parametrize(
+    ("question", "only_facts"),
+    [
+        ("What did Mustafa Suleyman do before joining Microsoft?", True),
+        ("Who runs Microsoft, and who runs OpenAI?", True),
+        ("Which startup was founded in 2023 and is based in Paris?", True),
+        ("Who founded Mistral and has invested in it?", True),
+        ("Does Microsoft hold equity in Mistral?", False),
+        ("Who is the CEO of Mistral, and does Microsoft hold equity in it?", False),
+        ("What is Le Chat and is it free?", False),
+    ],
+)
+def test_a_question_with_a_yes_no_part_is_not_one_only_for_facts(
+    question: str, only_facts: bool
+) -> None:
+    # A sentence restating a yes/no part answers it ("Microsoft holds equity in Mistral").
+    assert asks_wh(question) is only_facts
 
 
 def test_a_who_question_about_a_post_needs_a_title_in_the_sentence() -> None:
