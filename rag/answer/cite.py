@@ -14,6 +14,7 @@ from rag.text.markers import MARKER, markers_in, strip_invalid_markers
 from rag.text.question import account_topic, asks_wh
 from rag.text.spans import LineIndex, words
 from rag.text.support import (
+    NEGATION_DIFFERS,
     PARTLY,
     SUPPORTED,
     UNSUPPORTED,
@@ -228,9 +229,9 @@ def _sort(
         if for_a_fact and _REFUSAL_KEY not in _normal(sentence) and adds_nothing(plain, question):
             dropped.append({"text": sentence, "reason": RESTATES})
         elif markers_in(sentence):
-            if (n := _recited(sentence, plain, sources)) is not None:
+            if (ns := _recited(sentence, plain, sources)) is not None:
                 system_cited.add(len(kept))  # the model cited a source that does not say it
-                kept.append(_cite_at_end(plain, n))
+                kept.append(_cite_at_end(plain, *ns))
             else:
                 kept.append(sentence)
         elif _REFUSAL_KEY in _normal(sentence):
@@ -278,27 +279,65 @@ def _plain(sentence: str) -> str:
     return " ".join(MARKER.sub(" ", sentence).split()).replace(" .", ".")
 
 
-def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> int | None:
-    """For a sentence the sources it cites do not support: the one given source that
-    says it better, if any (a small model often cites the passage next to the right
-    one). Better: a higher label ("partly" beats "unsupported"); a tie keeps the
-    model's own citation. A sentence its own source contradicts ("holds equity" citing
-    "holds no equity") moves only to a source that supports it: a source that merely
-    does not say the opposite would hide the misreading."""
-    cited = [sources[n].text for n in markers_in(sentence) if n in sources]
+def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> list[int] | None:
+    """For a sentence the sources it cites do not support: the citations that do.
+
+    In order: one given source that supports it (a small model often cites the
+    passage next to the right one); else its own sources plus one more, when the
+    sentence joins what two say ("Brad Smith announced … on the 26th" from the
+    sentence naming him and the one giving the day); else the one source that says it
+    better ("partly" beats "unsupported"; a tie keeps the model's own citation). A
+    sentence its own source contradicts ("holds equity" citing "holds no equity")
+    moves only to a source that supports it: a source that merely does not say the
+    opposite would hide the misreading."""
+    own_numbers = [n for n in markers_in(sentence) if n in sources]
+    cited = [sources[n].text for n in own_numbers]
     judged_own = checker().judge(plain, cited)
     own = _RANK[judged_own.label]
     if own == _RANK[SUPPORTED]:
         return None
+    alone = {n: checker().judge(plain, [e.text], [n]) for n, e in sources.items()}
+    supporting = [(j.score, n) for n, j in alone.items() if j.label == SUPPORTED]
+    if supporting:
+        return [max(supporting)[1]]
     if judged_own.contradicted:
-        own = _RANK[PARTLY]
+        return None
+    if (joined := _joined(plain, own_numbers, sources)) is not None:
+        return joined
     best: tuple[int, float, int] | None = None
-    for n, evidence in sources.items():
-        judged = checker().judge(plain, [evidence.text], [n])
+    for n, judged in alone.items():
         key = (_RANK[judged.label], judged.score, n)
         if key[0] > own and (best is None or key[:2] > best[:2]):
             best = key
-    return None if best is None else best[2]
+    return None if best is None else [best[2]]
+
+
+def _joined(plain: str, own: list[int], sources: dict[int, Evidence]) -> list[int] | None:
+    """The model's own citations plus the one other source with which together they
+    support the sentence, if one does. Only a name or figure the own sources lack
+    makes a second source worth adding: words alone, from any sentence that happens
+    to use them, would make every paraphrase "supported"."""
+    if not own:
+        return None
+    base = [sources[n].text for n in own]
+    needs = checker().judge(plain, base)
+    if not any(_hard(flag) for flag in needs.flags):
+        return None
+    best: tuple[float, int] | None = None
+    for n, evidence in sources.items():
+        if n in own:
+            continue
+        judged = checker().judge(plain, [*base, evidence.text])
+        if judged.label == SUPPORTED and (best is None or judged.score > best[0]):
+            best = (judged.score, n)
+    return None if best is None else [*own, best[1]]
+
+
+def _hard(flag: str) -> bool:
+    """A flag about a name, number, date or quote the cited text lacks (not words)."""
+    return not flag.startswith("not in the cited passage:") and not flag.startswith(
+        NEGATION_DIFFERS
+    )
 
 
 _RANK = {UNSUPPORTED: 0, PARTLY: 1, SUPPORTED: 2}
@@ -319,12 +358,13 @@ def _supporting(sentence: str, sources: dict[int, Evidence]) -> int | None:
 _END = re.compile(r"([.!?…]+[\"'”’)]*)$")
 
 
-def _cite_at_end(sentence: str, n: int) -> str:
-    """The sentence with ``[n]`` before its closing punctuation."""
+def _cite_at_end(sentence: str, *numbers: int) -> str:
+    """The sentence with ``[n]`` for each number before its closing punctuation."""
+    marks = " ".join(f"[{n}]" for n in numbers)
     match = _END.search(sentence)
     if match is None:
-        return f"{sentence} [{n}]"
-    return f"{sentence[: match.start()].rstrip()} [{n}]{match.group(1)}"
+        return f"{sentence} {marks}"
+    return f"{sentence[: match.start()].rstrip()} {marks}{match.group(1)}"
 
 
 def _narrowed(evidence: Evidence, citing: list[str]) -> tuple[int, int]:

@@ -276,6 +276,23 @@ def adds_nothing(sentence: str, question: str) -> bool:
     return not facts.missing(plain, question)
 
 
+_RANK = {SUPPORTED: 2, PARTLY: 1, UNSUPPORTED: 0}
+
+
+def _citation_support(
+    n: int, plain: str, numbers: list[int], whole: SentenceSupport, texts: dict[int, str]
+) -> SentenceSupport:
+    """How well citation ``n`` backs a sentence: by its own text, or, for a sentence that
+    joins what several citations say, by all of them when the sentence is worse off
+    without ``n`` (each citation gives part of it; none alone gives all)."""
+    alone = checker().judge(plain, [texts[n]])
+    others = [texts[m] for m in numbers if m != n and m in texts]
+    if not others or _RANK[whole.label] <= _RANK[alone.label]:
+        return alone
+    without = checker().judge(plain, others)
+    return whole if _RANK[without.label] < _RANK[whole.label] else alone
+
+
 _checker: SupportChecker | None = None
 
 
@@ -296,7 +313,7 @@ def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
         answer.sentences = []
         return answer
     judged: list[SentenceSupport] = []
-    plain_of: dict[int, list[str]] = {}
+    plain_of: dict[int, list[tuple[str, list[int], SentenceSupport]]] = {}
     for shown in answer_sentences(answer.text):
         numbers = list(dict.fromkeys(markers_in(shown)))
         plain = " ".join(MARKER.sub(" ", shown).split()).replace(" .", ".")
@@ -304,16 +321,18 @@ def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
         result.text = shown
         judged.append(result)
         for n in numbers:
-            plain_of.setdefault(n, []).append(plain)
+            plain_of.setdefault(n, []).append((plain, numbers, result))
     answer.sentences = [j.to_dict() for j in judged]
-    rank = {SUPPORTED: 2, PARTLY: 1, UNSUPPORTED: 0}
     citations = []
     for citation in answer.citations:
-        own = [checker().judge(p, [texts[citation.n]]) for p in plain_of.get(citation.n, [])]
+        own = [
+            _citation_support(citation.n, plain, numbers, whole, texts)
+            for plain, numbers, whole in plain_of.get(citation.n, [])
+        ]
         if citation.n not in texts or not own:
             citations.append(citation)
             continue
-        worst = min(own, key=lambda j: (rank[j.label], j.score))
+        worst = min(own, key=lambda j: (_RANK[j.label], j.score))
         citations.append(
             replace(citation, support={"label": worst.label, "score": round(worst.score, 3)})
         )

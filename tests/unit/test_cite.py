@@ -248,3 +248,43 @@ def test_a_model_that_loops_is_stopped_at_its_third_repeat() -> None:
     assert client.sent <= 8  # not the 400 pieces it would have sent
     assert answer.text == "Arthur Mensch is the chief executive of Mistral [1]."
     assert any("repeating itself" in n for n in answer.notices)
+
+
+JOINED = (
+    "Brad Smith, Microsoft's president, announced a partnership with Mistral. "
+    "On the 26th, Microsoft announced the partnership with Mistral in a statement. "
+    "Satya Nadella praised Mistral's models."
+)
+
+
+def _joined_sources() -> dict[int, Evidence]:
+    spans = tuple(sentence_spans(JOINED))
+    passage = Passage(_chunk(JOINED, spans), 0.9, 1.0, 0.03)
+    return {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
+
+
+def test_a_sentence_joining_two_sources_cites_both() -> None:
+    # The name is in [1], the day in [2]: the model cited [2] only.
+    raw = "Brad Smith announced the partnership with Mistral on the 26th [2]."
+    answer = finish_generated("q", raw, _joined_sources(), "local")
+    assert answer.text == "Brad Smith announced the partnership with Mistral on the 26th [2] [1]."
+    assert answer.sentences[0]["label"] == "supported"
+    assert answer.sentences[0]["cited_by"] == "system"
+    # each citation is needed for the sentence, so each is counted as backing it
+    assert {c.n: c.support["label"] for c in answer.citations} == {1: "supported", 2: "supported"}
+
+
+def test_a_second_source_is_not_added_for_words_alone() -> None:
+    # Only "praised" is missing from [2]: no name or figure lacks a source, so [3],
+    # which uses the word (and with [2] would cover every word), is not added.
+    raw = "Microsoft praised the partnership with Mistral [2]."
+    answer = finish_generated("q", raw, _joined_sources(), "local")
+    assert markers_in(answer.text) == [2]
+    assert answer.sentences[0]["label"] != "supported"
+
+
+def test_a_name_no_source_gives_is_not_joined_away() -> None:
+    raw = "Sam Altman announced the partnership with Mistral on the 26th [2]."
+    answer = finish_generated("q", raw, _joined_sources(), "local")
+    assert answer.text == raw
+    assert answer.sentences[0]["label"] == "unsupported"
