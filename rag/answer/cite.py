@@ -14,7 +14,6 @@ from rag.text.markers import MARKER, markers_in, strip_invalid_markers
 from rag.text.question import account_topic, asks_wh
 from rag.text.spans import LineIndex, words
 from rag.text.support import (
-    NEGATION_DIFFERS,
     PARTLY,
     SUPPORTED,
     UNSUPPORTED,
@@ -141,7 +140,8 @@ def finish_generated(
     polarity in that source, and most of its words), or dropped when none does (kept
     in ``dropped`` with the reason, and said in ``notices``). A sentence whose cited
     source does not support it moves to the given source that says it best, when one
-    says it better; its label then tells how well. Each cited number
+    says it better, or also cites the one source that gives the name or figure its own
+    lacks (``_recited``); its label then tells how well. Each cited number
     becomes a citation of one exact sentence of its source.
     """
     notices = list(notices or [])
@@ -251,8 +251,8 @@ def _sorting_notices(
     notices = []
     if system_cited:
         notices.append(
-            f"cited {len(system_cited)} sentence(s) the model left uncited or cited wrongly, "
-            "with the passage that says each best"
+            f"cited {len(system_cited)} sentence(s) the model left uncited or cited wrongly "
+            "or in part, with the passages that say each best"
         )
     if dropped and kept:
         for reason, count in Counter(d["reason"] for d in dropped).items():
@@ -283,16 +283,16 @@ def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> list[in
     """For a sentence the sources it cites do not support: the citations that do.
 
     In order: one given source that supports it (a small model often cites the
-    passage next to the right one); else its own sources plus one more, when the
-    sentence joins what two say ("Brad Smith announced … on the 26th" from the
-    sentence naming him and the one giving the day); else the one source that says it
-    better ("partly" beats "unsupported"; a tie keeps the model's own citation). A
-    sentence its own source contradicts ("holds equity" citing "holds no equity")
-    moves only to a source that supports it: a source that merely does not say the
-    opposite would hide the misreading."""
+    passage next to the right one); else its source (its own, or the one that says it
+    better) with the sentence just before it, when that sentence gives the name or
+    figure its source refers to without saying ("The partnership built…" after
+    "Microsoft and OpenAI pushed…"); else the one source that says it better
+    ("partly" beats "unsupported"; a tie keeps the model's own citation). A sentence
+    its own source contradicts ("holds equity" citing "holds no equity") moves only
+    to a source that supports it: a source that merely does not say the opposite
+    would hide the misreading."""
     own_numbers = [n for n in markers_in(sentence) if n in sources]
-    cited = [sources[n].text for n in own_numbers]
-    judged_own = checker().judge(plain, cited)
+    judged_own = checker().judge(plain, [sources[n].text for n in own_numbers])
     own = _RANK[judged_own.label]
     if own == _RANK[SUPPORTED]:
         return None
@@ -302,42 +302,51 @@ def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> list[in
         return [max(supporting)[1]]
     if judged_own.contradicted:
         return None
-    if (joined := _joined(plain, own_numbers, sources)) is not None:
-        return joined
     best: tuple[int, float, int] | None = None
     for n, judged in alone.items():
         key = (_RANK[judged.label], judged.score, n)
         if key[0] > own and (best is None or key[:2] > best[:2]):
             best = key
+    for base in (own_numbers, [best[2]] if best else []):
+        if base and (joined := _with_preceding(plain, base, sources)) is not None:
+            return joined
     return None if best is None else [best[2]]
 
 
-def _joined(plain: str, own: list[int], sources: dict[int, Evidence]) -> list[int] | None:
-    """The model's own citations plus the one other source with which together they
-    support the sentence, if one does. Only a name or figure the own sources lack
-    makes a second source worth adding: words alone, from any sentence that happens
-    to use them, would make every paraphrase "supported"."""
-    if not own:
+def _with_preceding(plain: str, base: list[int], sources: dict[int, Evidence]) -> list[int] | None:
+    """``base`` and the given source that comes just before one of its sentences in
+    the article, when together they support the sentence and ``base`` alone lacks only
+    a name or figure: the sentence before is what "The partnership" or "It" refers
+    to. Never when ``base`` names someone else in the missing name's place ("Syria
+    and Egypt launched…" for "Iran launched…"): a name found elsewhere would then
+    make a swapped name "supported"; and never for mere words."""
+    needs = checker().judge(plain, [sources[n].text for n in base])
+    if needs.rivals or needs.contradicted or not (needs.lost or needs.facts_missing):
         return None
-    base = [sources[n].text for n in own]
-    needs = checker().judge(plain, base)
-    if not any(_hard(flag) for flag in needs.flags):
-        return None
-    best: tuple[float, int] | None = None
-    for n, evidence in sources.items():
-        if n in own:
+    for n in base:
+        before = _preceding(sources[n], sources)
+        if before is None or before in base:
             continue
-        judged = checker().judge(plain, [*base, evidence.text])
-        if judged.label == SUPPORTED and (best is None or judged.score > best[0]):
-            best = (judged.score, n)
-    return None if best is None else [*own, best[1]]
+        joined = [before, *base]
+        if checker().judge(plain, [sources[m].text for m in joined]).label == SUPPORTED:
+            return sorted(joined)
+    return None
 
 
-def _hard(flag: str) -> bool:
-    """A flag about a name, number, date or quote the cited text lacks (not words)."""
-    return not flag.startswith("not in the cited passage:") and not flag.startswith(
-        NEGATION_DIFFERS
-    )
+def _preceding(evidence: Evidence, sources: dict[int, Evidence]) -> int | None:
+    """The given source that ends where ``evidence`` begins in the same article
+    (whitespace apart), if any."""
+    chunk = evidence.passage.chunk
+    begins = chunk.char_start + evidence.start
+    for n, other in sources.items():
+        c = other.passage.chunk
+        ends = c.char_start + other.end
+        if c.source == chunk.source and 0 <= begins - ends <= _GAP:
+            return n
+    return None
+
+
+_GAP = 3  # characters between two sentences: a space, or a line break
 
 
 _RANK = {UNSUPPORTED: 0, PARTLY: 1, SUPPORTED: 2}

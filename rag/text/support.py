@@ -14,6 +14,7 @@ swapped figure, so each sentence is judged by rules that can be read and tested:
    names someone else in its place ("Satya Nadella is the CEO of Mistral" citing
    "Arthur Mensch is …"; "Microsoft-OpenAI" is there when both names are)
                                                 → unsupported; missing without a rival → partly
+                                                  (unsupported if coverage < LOW)
 5. coverage: the share of the sentence's content words (stemmed, one spelling for
    variants) found in the cited text  → supported (≥ HIGH) / partly / unsupported (< LOW)
 
@@ -61,6 +62,10 @@ class SentenceSupport:
     score: float
     citations: list[int]
     flags: list[str] = field(default_factory=list)
+    #: names of the sentence the cited text lacks, and names it gives in their place
+    lost: list[str] = field(default_factory=list)
+    rivals: list[str] = field(default_factory=list)
+    facts_missing: bool = False  # a number, date or quote the cited text lacks
 
     @property
     def contradicted(self) -> bool:
@@ -114,6 +119,7 @@ class SupportChecker:
             return SentenceSupport(sentence, UNSUPPORTED, 0.0, numbers, ["no citation"])
         text = " ".join(cited)
         flags = [facts.describe(f) for f in facts.missing(sentence, text)]
+        missing = len(flags)
         claim_terms = self.terms(sentence)
         bag = self.terms(text)
         covered = [t for t in claim_terms if self._covered(t, bag)]
@@ -125,11 +131,19 @@ class SupportChecker:
             flags.append(
                 f"names {', '.join(lost)} where the cited passage names {', '.join(rivals)}"
             )
+        names = {"lost": lost, "rivals": rivals, "facts_missing": bool(flags[:missing])}
         if flags:
-            return SentenceSupport(sentence, UNSUPPORTED, min(score, LOW / 2), numbers, flags)
+            return SentenceSupport(
+                sentence, UNSUPPORTED, min(score, LOW / 2), numbers, flags, **names
+            )
         if lost:
+            # a name missing, with nobody in its place: at best partly, and no better
+            # than the words the cited text shares with the sentence
             flags.append(f"{', '.join(lost)} not in the cited passage")
-            return SentenceSupport(sentence, PARTLY, min(score, HIGH - 0.01), numbers, flags)
+            label = PARTLY if score >= LOW else UNSUPPORTED
+            return SentenceSupport(
+                sentence, label, min(score, HIGH - 0.01), numbers, flags, **names
+            )
         label = SUPPORTED if score >= HIGH else PARTLY if score >= LOW else UNSUPPORTED
         if label != SUPPORTED:
             missing = sorted(set(claim_terms) - set(covered))

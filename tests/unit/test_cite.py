@@ -250,41 +250,58 @@ def test_a_model_that_loops_is_stopped_at_its_third_repeat() -> None:
     assert any("repeating itself" in n for n in answer.notices)
 
 
-JOINED = (
-    "Brad Smith, Microsoft's president, announced a partnership with Mistral. "
-    "On the 26th, Microsoft announced the partnership with Mistral in a statement. "
+
+def _article_sources(text: str) -> dict[int, Evidence]:
+    """Each sentence of a one-line article its own numbered source."""
+    spans = tuple(sentence_spans(text))
+    passage = Passage(_chunk(text, spans), 0.9, 1.0, 0.03)
+    return {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
+
+
+PARTNERS = (
+    "Microsoft and OpenAI pushed the frontier of cloud supercomputing. "
+    "The partnership built multiple AI supercomputing systems at scale. "
     "Satya Nadella praised Mistral's models."
 )
 
 
-def _joined_sources() -> dict[int, Evidence]:
-    spans = tuple(sentence_spans(JOINED))
-    passage = Passage(_chunk(JOINED, spans), 0.9, 1.0, 0.03)
-    return {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
-
-
-def test_a_sentence_joining_two_sources_cites_both() -> None:
-    # The name is in [1], the day in [2]: the model cited [2] only.
-    raw = "Brad Smith announced the partnership with Mistral on the 26th [2]."
-    answer = finish_generated("q", raw, _joined_sources(), "local")
-    assert answer.text == "Brad Smith announced the partnership with Mistral on the 26th [2] [1]."
+def test_a_sentence_naming_what_its_source_calls_the_partnership_cites_the_one_before() -> None:
+    raw = "The Microsoft-OpenAI partnership built multiple AI supercomputing systems at scale [2]."
+    answer = finish_generated("q", raw, _article_sources(PARTNERS), "local")
+    assert answer.text == (
+        "The Microsoft-OpenAI partnership built multiple AI supercomputing systems at scale "
+        "[1] [2]."
+    )
     assert answer.sentences[0]["label"] == "supported"
     assert answer.sentences[0]["cited_by"] == "system"
     # each citation is needed for the sentence, so each is counted as backing it
     assert {c.n: c.support["label"] for c in answer.citations} == {1: "supported", 2: "supported"}
 
 
-def test_a_second_source_is_not_added_for_words_alone() -> None:
-    # Only "praised" is missing from [2]: no name or figure lacks a source, so [3],
-    # which uses the word (and with [2] would cover every word), is not added.
-    raw = "Microsoft praised the partnership with Mistral [2]."
-    answer = finish_generated("q", raw, _joined_sources(), "local")
+def test_a_name_swapped_for_one_the_sentence_before_gives_stays_unsupported() -> None:
+    # The adversarial pattern of SQuAD: the passage names Syria and Egypt; the sentence
+    # before names Iran, in another role. Citing both would call the swap "supported".
+    text = (
+        "At the time, Iran was the second-largest oil exporter. "
+        "Syria and Egypt launched a surprise attack on Israel on Yom Kippur."
+    )
+    raw = "Iran launched a surprise attack on Israel on Yom Kippur [2]."
+    answer = finish_generated("q", raw, _article_sources(text), "local")
+    assert answer.text == raw
+    assert answer.sentences[0]["label"] == "unsupported"
+
+
+def test_a_name_from_a_sentence_that_is_not_the_one_before_is_not_joined() -> None:
+    raw = "Satya Nadella built multiple AI supercomputing systems at scale [2]."
+    answer = finish_generated("q", raw, _article_sources(PARTNERS), "local")
     assert markers_in(answer.text) == [2]
     assert answer.sentences[0]["label"] != "supported"
 
 
-def test_a_name_no_source_gives_is_not_joined_away() -> None:
-    raw = "Sam Altman announced the partnership with Mistral on the 26th [2]."
-    answer = finish_generated("q", raw, _joined_sources(), "local")
-    assert answer.text == raw
-    assert answer.sentences[0]["label"] == "unsupported"
+def test_the_sentence_before_is_not_added_for_words_alone() -> None:
+    # Only "pushed" is missing from [2]: no name or figure is, so [1], which uses the
+    # word, is not added.
+    raw = "The partnership pushed supercomputing systems [2]."
+    answer = finish_generated("q", raw, _article_sources(PARTNERS), "local")
+    assert markers_in(answer.text) == [2]
+    assert answer.sentences[0]["label"] != "supported"

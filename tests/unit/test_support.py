@@ -141,3 +141,13 @@ def test_a_compound_of_names_is_mentioned_when_each_name_is() -> None:
 def test_either_apostrophe_gives_the_same_terms() -> None:
     curly, straight = "OpenAI’s exclusive cloud", "OpenAI's exclusive cloud"
     assert checker().terms(curly) == checker().terms(straight) == {"openai", "exclus", "cloud"}
+
+
+def test_a_missing_name_with_few_words_shared_is_unsupported_not_partly() -> None:
+    # Only "Iran" is shared: no rival name is given, yet nothing else of it is there.
+    judged = checker().judge(
+        "Iran launched a surprise attack on Israel on Yom Kippur.",
+        ["At the time, Iran was the second-largest oil exporter."],
+    )
+    assert judged.label == "unsupported"
+    assert judged.lost == ["israel", "yom", "kippur"] and judged.rivals == []
