@@ -119,7 +119,7 @@ class SupportChecker:
             return SentenceSupport(sentence, UNSUPPORTED, 0.0, numbers, ["no citation"])
         text = " ".join(cited)
         flags = [facts.describe(f) for f in facts.missing(sentence, text)]
-        missing = len(flags)
+        facts_missing = bool(flags)
         claim_terms = self.terms(sentence)
         bag = self.terms(text)
         covered = [t for t in claim_terms if self._covered(t, bag)]
@@ -131,10 +131,10 @@ class SupportChecker:
             flags.append(
                 f"names {', '.join(lost)} where the cited passage names {', '.join(rivals)}"
             )
-        names = {"lost": lost, "rivals": rivals, "facts_missing": bool(flags[:missing])}
         if flags:
             return SentenceSupport(
-                sentence, UNSUPPORTED, min(score, LOW / 2), numbers, flags, **names
+                sentence, UNSUPPORTED, min(score, LOW / 2), numbers, flags, lost, rivals,
+                facts_missing,
             )
         if lost:
             # a name missing, with nobody in its place: at best partly, and no better
@@ -142,7 +142,7 @@ class SupportChecker:
             flags.append(f"{', '.join(lost)} not in the cited passage")
             label = PARTLY if score >= LOW else UNSUPPORTED
             return SentenceSupport(
-                sentence, label, min(score, HIGH - 0.01), numbers, flags, **names
+                sentence, label, min(score, HIGH - 0.01), numbers, flags, lost, rivals
             )
         label = SUPPORTED if score >= HIGH else PARTLY if score >= LOW else UNSUPPORTED
         if label != SUPPORTED:
