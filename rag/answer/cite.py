@@ -14,9 +14,9 @@ from rag.text.markers import MARKER, markers_in, strip_invalid_markers
 from rag.text.question import account_topic, asks_wh
 from rag.text.spans import LineIndex, words
 from rag.text.support import (
-    PARTLY,
+    RANK,
     SUPPORTED,
-    UNSUPPORTED,
+    SentenceSupport,
     adds_nothing,
     annotate,
     answer_sentences,
@@ -140,8 +140,8 @@ def finish_generated(
     polarity in that source, and most of its words), or dropped when none does (kept
     in ``dropped`` with the reason, and said in ``notices``). A sentence whose cited
     source does not support it moves to the given source that says it best, when one
-    says it better, or also cites the one source that gives the name or figure its own
-    lacks (``_recited``); its label then tells how well. Each cited number
+    says it better, or also cites the sentence just before its source when that names
+    what its source only refers to (``_recited``); its label then tells how well. Each cited number
     becomes a citation of one exact sentence of its source.
     """
     notices = list(notices or [])
@@ -293,8 +293,8 @@ def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> list[in
     would hide the misreading."""
     own_numbers = [n for n in markers_in(sentence) if n in sources]
     judged_own = checker().judge(plain, [sources[n].text for n in own_numbers])
-    own = _RANK[judged_own.label]
-    if own == _RANK[SUPPORTED]:
+    own = RANK[judged_own.label]
+    if own == RANK[SUPPORTED]:
         return None
     alone = {n: checker().judge(plain, [e.text], [n]) for n, e in sources.items()}
     supporting = [(j.score, n) for n, j in alone.items() if j.label == SUPPORTED]
@@ -304,23 +304,25 @@ def _recited(sentence: str, plain: str, sources: dict[int, Evidence]) -> list[in
         return None
     best: tuple[int, float, int] | None = None
     for n, judged in alone.items():
-        key = (_RANK[judged.label], judged.score, n)
+        key = (RANK[judged.label], judged.score, n)
         if key[0] > own and (best is None or key[:2] > best[:2]):
             best = key
-    for base in (own_numbers, [best[2]] if best else []):
-        if base and (joined := _with_preceding(plain, base, sources)) is not None:
+    bases = [(own_numbers, judged_own)] + ([([best[2]], alone[best[2]])] if best else [])
+    for base, judged in bases:
+        if base and (joined := _with_preceding(plain, base, judged, sources)) is not None:
             return joined
     return None if best is None else [best[2]]
 
 
-def _with_preceding(plain: str, base: list[int], sources: dict[int, Evidence]) -> list[int] | None:
-    """``base`` and the given source that comes just before one of its sentences in
-    the article, when together they support the sentence and ``base`` alone lacks only
-    a name or figure: the sentence before is what "The partnership" or "It" refers
-    to. Never when ``base`` names someone else in the missing name's place ("Syria
-    and Egypt launched…" for "Iran launched…"): a name found elsewhere would then
-    make a swapped name "supported"; and never for mere words."""
-    needs = checker().judge(plain, [sources[n].text for n in base])
+def _with_preceding(
+    plain: str, base: list[int], needs: SentenceSupport, sources: dict[int, Evidence]
+) -> list[int] | None:
+    """``base`` (judged ``needs``) and the given source that comes just before one of
+    its sentences in the article, when together they support the sentence and ``base``
+    alone lacks only a name or figure: the sentence before is what "The partnership"
+    or "It" refers to. Never when ``base`` names someone else in the missing name's
+    place ("Syria and Egypt launched…" for "Iran launched…"): a name found elsewhere
+    would then make a swapped name "supported"; and never for mere words."""
     if needs.rivals or needs.contradicted or not (needs.lost or needs.facts_missing):
         return None
     for n in base:
@@ -347,9 +349,6 @@ def _preceding(evidence: Evidence, sources: dict[int, Evidence]) -> int | None:
 
 
 _GAP = 3  # characters between two sentences: a space, or a line break
-
-
-_RANK = {UNSUPPORTED: 0, PARTLY: 1, SUPPORTED: 2}
 
 
 def _supporting(sentence: str, sources: dict[int, Evidence]) -> int | None:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 SUPPORTED, PARTLY, UNSUPPORTED = "supported", "partly", "unsupported"
 NEGATION_DIFFERS = "negation differs"  # the flag of rule 3: the passage says the opposite
+RANK = {UNSUPPORTED: 0, PARTLY: 1, SUPPORTED: 2}  # labels in order, worst first
 HIGH = 0.8  # score at or above: supported
 LOW = 0.45  # below: unsupported
 
@@ -133,7 +134,13 @@ class SupportChecker:
             )
         if flags:
             return SentenceSupport(
-                sentence, UNSUPPORTED, min(score, LOW / 2), numbers, flags, lost, rivals,
+                sentence,
+                UNSUPPORTED,
+                min(score, LOW / 2),
+                numbers,
+                flags,
+                lost,
+                rivals,
                 facts_missing,
             )
         if lost:
@@ -290,9 +297,6 @@ def adds_nothing(sentence: str, question: str) -> bool:
     return not facts.missing(plain, question)
 
 
-_RANK = {SUPPORTED: 2, PARTLY: 1, UNSUPPORTED: 0}
-
-
 def _citation_support(
     n: int, plain: str, numbers: list[int], whole: SentenceSupport, texts: dict[int, str]
 ) -> SentenceSupport:
@@ -301,10 +305,10 @@ def _citation_support(
     without ``n`` (each citation gives part of it; none alone gives all)."""
     alone = checker().judge(plain, [texts[n]])
     others = [texts[m] for m in numbers if m != n and m in texts]
-    if not others or _RANK[whole.label] <= _RANK[alone.label]:
+    if not others or RANK[whole.label] <= RANK[alone.label]:
         return alone
     without = checker().judge(plain, others)
-    return whole if _RANK[without.label] < _RANK[whole.label] else alone
+    return whole if RANK[without.label] < RANK[whole.label] else alone
 
 
 _checker: SupportChecker | None = None
@@ -346,7 +350,7 @@ def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
         if citation.n not in texts or not own:
             citations.append(citation)
             continue
-        worst = min(own, key=lambda j: (_RANK[j.label], j.score))
+        worst = min(own, key=lambda j: (RANK[j.label], j.score))
         citations.append(
             replace(citation, support={"label": worst.label, "score": round(worst.score, 3)})
         )

@@ -250,7 +250,6 @@ def test_a_model_that_loops_is_stopped_at_its_third_repeat() -> None:
     assert any("repeating itself" in n for n in answer.notices)
 
 
-
 def _article_sources(text: str) -> dict[int, Evidence]:
     """Each sentence of a one-line article its own numbered source."""
     spans = tuple(sentence_spans(text))
