@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     context_tokens: int = Field(
         3000, ge=200, description="Budget (tiktoken tokens) for the passages sent to a model."
     )
+    resample: int = Field(
+        2,
+        ge=0,
+        le=5,
+        description="Further answers asked of a model, sampled at resample_temperature, "
+        "when the checks find a sentence its passages do not fully support; the "
+        "best-supported answer is kept. 0: never.",
+    )
+    resample_temperature: float = Field(
+        0.7, ge=0, le=2, description="Sampling temperature of those further answers."
+    )
     evidence_sentences: int = Field(
         8,
         ge=1,

@@ -20,6 +20,7 @@ from rag.text.support import (
     adds_nothing,
     annotate,
     answer_sentences,
+    as_claim,
     checker,
 )
 
@@ -193,7 +194,7 @@ def finish_generated(
         model=model,
         dropped=dropped,
     )
-    annotate(answer, {n: e.text for n, e in sources.items()})
+    annotate(answer, {n: e.text for n, e in sources.items()}, question)
     # rows follow the kept sentences one for one; by text only if splitting differed
     aligned = len(answer.sentences) == len(kept)
     for i, row in enumerate(answer.sentences):
@@ -229,14 +230,14 @@ def _sort(
         if for_a_fact and _REFUSAL_KEY not in _normal(sentence) and adds_nothing(plain, question):
             dropped.append({"text": sentence, "reason": RESTATES})
         elif markers_in(sentence):
-            if (ns := _recited(sentence, plain, sources)) is not None:
+            if (ns := _recited(sentence, as_claim(plain, question), sources)) is not None:
                 system_cited.add(len(kept))  # the model cited a source that does not say it
                 kept.append(_cite_at_end(plain, *ns))
             else:
                 kept.append(sentence)
         elif _REFUSAL_KEY in _normal(sentence):
             continue  # the model's own "the articles don't say": not a claim
-        elif (n := _supporting(sentence, sources)) is not None:
+        elif (n := _supporting(as_claim(sentence, question), sources)) is not None:
             system_cited.add(len(kept))
             kept.append(_cite_at_end(sentence, n))
         else:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.answer.choose import better, kept_facts, short_of_support, unsupported_count
 from rag.answer.cite import finish_generated
 from rag.answer.prompts import messages
 from rag.config import Settings
@@ -100,8 +101,16 @@ class ChatClient:
                 self._model = models[0].id
             return self._model
 
-    def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        """Content deltas of one chat completion."""
+    def stream(
+        self,
+        messages: list[dict[str, str]],
+        temperature: float | None = None,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Content deltas of one chat completion; ``temperature`` None: the client's.
+        ``seed`` makes a sampled answer repeatable where the server honours it."""
+        import openai
+
         started = time.monotonic()
         model = self.model()
         response = self._call(
@@ -109,12 +118,12 @@ class ChatClient:
                 model=model,
                 messages=messages,  # type: ignore[arg-type]
                 max_tokens=self.max_tokens,
-                temperature=self.temperature,
+                temperature=self.temperature if temperature is None else temperature,
                 stream=True,
+                seed=openai.omit if seed is None else seed,
             ),
             started,
         )
-        import openai
 
         finish: str | None = None
         try:
@@ -221,10 +230,19 @@ def _retry_after(headers: Any) -> float | None:
 class GenerativeAnswerer:
     """Prompt with numbered sources, generate, then check and cite (finish_generated)."""
 
-    def __init__(self, client: ChatClient, backend: str, context_tokens: int = 3000) -> None:
+    def __init__(
+        self,
+        client: ChatClient,
+        backend: str,
+        context_tokens: int = 3000,
+        resample: int = 0,
+        resample_temperature: float = 0.7,
+    ) -> None:
         self.client = client
         self.backend = backend
         self.context_tokens = context_tokens
+        self.resample = resample
+        self.resample_temperature = resample_temperature
 
     def __repr__(self) -> str:
         return f"GenerativeAnswerer({self.backend!r}, {self.client!r})"
@@ -271,18 +289,73 @@ class GenerativeAnswerer:
                 f"the answer was cut off ({err.message})", "".join(parts)
             ) from None
         done = time.perf_counter()
-        answer = finish_generated(
+        answer = self._finish(question, "".join(parts), numbered, notices)
+        if self.resample and short_of_support(answer):
+            answer = self._resampled(question, chat, numbered, answer)
+        answer.timings_ms["first_token"] = ((first or done) - started) * 1000
+        answer.timings_ms["model"] = (done - started) * 1000  # the streamed answer
+        answer.timings_ms["deltas"] = float(len(parts))
+        yield answer
+
+    def _finish(
+        self,
+        question: str,
+        raw: str,
+        numbered: list[tuple[int, Evidence]],
+        notices: list[str],
+    ) -> Answer:
+        return finish_generated(
             question,
-            "".join(parts),
+            raw,
             dict(numbered),
             backend=self.backend,
             model=self.client.model(),
             notices=notices,
         )
-        answer.timings_ms["first_token"] = ((first or done) - started) * 1000
-        answer.timings_ms["model"] = (done - started) * 1000
-        answer.timings_ms["deltas"] = float(len(parts))
-        yield answer
+
+    def _resampled(
+        self,
+        question: str,
+        chat: list[dict[str, str]],
+        numbered: list[tuple[int, Evidence]],
+        first: Answer,
+    ) -> Answer:
+        """The best-supported of ``first`` and up to ``resample`` answers sampled at
+        ``resample_temperature`` (each checked like the first) that keep each figure,
+        date and name the first took from its passages (rag/answer/choose.py),
+        stopping at one the checks find wholly supported."""
+        started = time.perf_counter()
+        wanted = kept_facts(first, question, {n: e.text for n, e in numbered})
+        best, tries, failure = first, 0, None
+        for attempt in range(1, self.resample + 1):
+            notices: list[str] = []
+            try:
+                raw = _until_loop(
+                    self.client.stream(chat, temperature=self.resample_temperature, seed=attempt),
+                    notices,
+                )
+            except LLMError as err:  # the first answer stands, checked
+                failure = err.message
+                break
+            tries += 1
+            candidate = self._finish(question, raw, numbered, notices)
+            if better(candidate, best, wanted):
+                best = candidate
+            if not short_of_support(best):
+                break
+        short = unsupported_count(first)
+        told = (
+            f"{short} sentence(s) of the model's first answer were not fully supported by "
+            f"their passages; it was asked again {tries} time(s) (temperature "
+            f"{self.resample_temperature:g}): "
+            + ("a better-supported answer is shown" if best is not first else "the first is shown")
+        )
+        if failure is not None:
+            told += f" (asking again failed: {failure})"
+        best.notices.append(told)
+        best.timings_ms["resamples"] = float(tries)
+        best.timings_ms["resample"] = (time.perf_counter() - started) * 1000
+        return best
 
     def _sources(self, sources: list[Evidence], conversation: Any) -> list[tuple[int, Evidence]]:
         """Number the sources (stable within the conversation, by their exact span),
@@ -303,6 +376,18 @@ class GenerativeAnswerer:
             )
             chosen.append((n, evidence))
         return chosen
+
+
+def _until_loop(deltas: Iterator[str], notices: list[str]) -> str:
+    """The whole text of ``deltas``, cut where the model starts looping."""
+    parts: list[str] = []
+    loop = _LoopWatch()
+    for delta in deltas:
+        parts.append(delta)
+        if loop.repeating(delta):
+            notices.append("the model began repeating itself; its answer stops there")
+            break
+    return "".join(parts)
 
 
 class _LoopWatch:
@@ -426,4 +511,10 @@ def make_generator(settings: Settings) -> GenerativeAnswerer:
         chat = client(_local_servers[path].base_url, None, settings.model)
     else:
         raise ConfigError(f"{settings.llm!r} is not a generative backend")
-    return GenerativeAnswerer(chat, settings.llm, settings.context_tokens)
+    return GenerativeAnswerer(
+        chat,
+        settings.llm,
+        settings.context_tokens,
+        resample=settings.resample,
+        resample_temperature=settings.resample_temperature,
+    )

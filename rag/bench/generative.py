@@ -120,6 +120,9 @@ def _row(
         "first_token_s": round(timings["first_token"] / 1000, 2) if asked and deltas else None,
         "tokens_per_s": round(deltas / (generated / 1000), 1) if generated > 0 else None,
         "fell_back": answer.backend == "extractive" and asked,
+        # asked again when short of support (RAG_RESAMPLE), and whether that answer is shown
+        "asked_again": int(timings.get("resamples", 0.0)),
+        "replaced": any("a better-supported answer is shown" in n for n in answer.notices),
     }
 
 
@@ -158,6 +161,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "unsupported_share": share(sentences.count("unsupported"), len(sentences)),
         "system_cited_share": share(cited_by.count("system"), len(cited_by)),
         "dropped_sentences": sum(r.get("dropped", 0) for r in rows),
+        "answers_asked_again": sum(bool(r.get("asked_again")) for r in rows),
+        "answers_replaced": sum(bool(r.get("replaced")) for r in rows),
         "median_s_model_asked": median([r["seconds"] for r in asked]),
         "median_s_all": median([r["seconds"] for r in rows]),
         "max_s": max((r["seconds"] for r in rows), default=None),

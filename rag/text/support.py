@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from rag.text import facts
 from rag.text.lexicon import NOT_NAMES, STOPWORDS
 from rag.text.markers import MARKER, markers_in
-from rag.text.question import entities
+from rag.text.question import category_words, entities
 from rag.text.spans import canonical, sentence_spans, words
 
 if TYPE_CHECKING:
@@ -285,6 +285,23 @@ def answer_sentences(text: str) -> list[str]:
     return pieces
 
 
+BARE_WORDS = 4  # a sentence this short may be a bare answer ("Iran.", "In March 1974.")
+
+
+def as_claim(sentence: str, question: str | None) -> str:
+    """What ``sentence`` claims, as the checks judge it. A bare answer claims the
+    question's content too ("Who was the second-largest wheat exporter?" → "Iran."
+    says Iran was), so it is judged with the question: alone, "Iran" is "supported" by
+    any passage naming Iran."""
+    if not question or len(words(MARKER.sub(" ", sentence))) > BARE_WORDS:
+        return sentence
+    # "Which company does X work for?" → "SambaNova Systems": the answer is the company;
+    # its passage need not say "company".
+    for word in category_words(question):
+        question = re.sub(rf"\b{re.escape(word)}\b", " ", question, flags=re.IGNORECASE)
+    return f"{' '.join(question.split())} {sentence}"
+
+
 def adds_nothing(sentence: str, question: str) -> bool:
     """Whether ``sentence`` says nothing ``question`` does not: no content word and no
     figure, date or quote beyond it ("What did X do before joining Microsoft?" →
@@ -321,12 +338,13 @@ def checker() -> SupportChecker:
     return _checker
 
 
-def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
+def annotate(answer: Answer, texts: dict[int, str], question: str | None = None) -> Answer:
     """Label each sentence of ``answer`` and each citation's support, in place.
 
     ``texts``: citation number → the text of the passage it cites. A sentence is judged
     against all the passages it cites; a citation by whether its own passage supports
-    the sentences that cite it (citation precision)."""
+    the sentences that cite it (citation precision). ``question``: a model's answer to
+    it, whose bare answers are judged with it (``as_claim``); None for quotes."""
     if answer.refused:
         answer.sentences = []
         return answer
@@ -334,7 +352,7 @@ def annotate(answer: Answer, texts: dict[int, str]) -> Answer:
     plain_of: dict[int, list[tuple[str, list[int], SentenceSupport]]] = {}
     for shown in answer_sentences(answer.text):
         numbers = list(dict.fromkeys(markers_in(shown)))
-        plain = " ".join(MARKER.sub(" ", shown).split()).replace(" .", ".")
+        plain = as_claim(" ".join(MARKER.sub(" ", shown).split()).replace(" .", "."), question)
         result = checker().judge(plain, [texts[n] for n in numbers if n in texts], numbers)
         result.text = shown
         judged.append(result)

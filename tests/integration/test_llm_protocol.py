@@ -398,3 +398,30 @@ def test_the_terminal_shows_the_models_text_as_written_then_the_checked_answer(
     assert "Arthur Mensch" in provisional and "\x1b[31m" not in text  # no escape gets through
     assert "Sources:" in checked and "Removed by the checks" in checked and "boat" in checked
     assert process.returncode == 0
+
+
+def test_an_answer_short_of_support_is_asked_for_again_sampled(engine: Engine) -> None:
+    # The first answer adds a year its passage does not give; sampled again, the model
+    # keeps to the passage. Both requests carry the same prompt; the second samples.
+    def reply(body: dict) -> Step:
+        n = source_number(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
+        if body.get("temperature"):
+            return Step(reply=f"Arthur Mensch is the co-founder and CEO of Mistral [{n}].")
+        return Step(reply=f"Arthur Mensch has been the CEO of Mistral since 2019 [{n}].")
+
+    with FakeChatServer(route=reply) as server:
+        answer = engine.ask("Who is the CEO of Mistral?", generator=generator_for(server.base_url))
+        first, again = server.requests
+    assert first["temperature"] == 0 and "seed" not in first
+    assert again["temperature"] == 0.7 and again["seed"] == 1
+    assert again["messages"] == first["messages"]
+    assert "co-founder and CEO" in answer.text and "2019" not in answer.text
+    assert [s["label"] for s in answer.sentences] == ["supported"]
+    assert any("asked again 1 time(s)" in n for n in answer.notices)
+    # RAG_RESAMPLE=0: asked once, the unsupported sentence shown as such
+    with FakeChatServer(route=reply) as server:
+        answer = engine.ask(
+            "Who is the CEO of Mistral?", generator=generator_for(server.base_url, resample=0)
+        )
+        assert len(server.requests) == 1
+    assert [s["label"] for s in answer.sentences] == ["unsupported"]

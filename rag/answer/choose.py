@@ -1,0 +1,95 @@
+"""Which of a model's checked answers to show, when it was asked again (resampling).
+
+A 1.5B model told what its sentence got wrong repeats the sentence word for word;
+sampled again, it often keeps to the passage's words. The checks then choose: the
+better-supported answer, but never one that loses what the first answer had right
+(a sampled answer can be "supported" by saying something else: "Until the oil shock,
+the price had remained stable" for "When did OPEC start to readjust oil prices?",
+where the first answer gave the year its passage gives).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from rag.model import Answer
+from rag.text import facts
+from rag.text.lexicon import NOT_NAMES
+from rag.text.markers import MARKER
+from rag.text.question import entities
+from rag.text.spans import canonical, words
+from rag.text.support import PARTLY, SUPPORTED, UNSUPPORTED
+
+
+def short_of_support(answer: Answer) -> bool:
+    """An answer with a sentence the checks did not find wholly supported."""
+    return not answer.refused and unsupported_count(answer) > 0
+
+
+def unsupported_count(answer: Answer) -> int:
+    """Sentences of ``answer`` not wholly supported ("partly" or "unsupported")."""
+    return sum(s["label"] != SUPPORTED for s in answer.sentences)
+
+
+def support_rank(answer: Answer) -> tuple[bool, int, int, int]:
+    """Better first: an answer over a refusal, then fewer unsupported sentences, fewer
+    partly supported ones, more supported ones."""
+    labels = [s["label"] for s in answer.sentences]
+    return (
+        not answer.refused,
+        -labels.count(UNSUPPORTED),
+        -labels.count(PARTLY),
+        labels.count(SUPPORTED),
+    )
+
+
+def kept_facts(answer: Answer, question: str, texts: dict[int, str]) -> list[str]:
+    """What ``answer`` says that its cited passages give, and the question does not:
+    each figure, date or quote found in the passages it cites, and each name."""
+    asked = _said(question)
+    found: list[str] = []
+    for row in answer.sentences:
+        plain = " ".join(MARKER.sub(" ", str(row["text"])).split())
+        numbers = cast(list[int], row["citations"])
+        cited = " ".join(texts[n] for n in numbers if n in texts)
+        if not cited:
+            continue
+        absent = facts.missing(plain, cited)
+        found += [f.text or str(f.value) for f in facts.extract(plain) if f not in absent]
+        have = _said(cited)
+        found += [
+            n
+            for n in dict.fromkeys(entities(plain))
+            if n not in NOT_NAMES and _mentions(have, n) and not _mentions(asked, n)
+        ]
+    return list(dict.fromkeys(found))
+
+
+def keeps(candidate: Answer, wanted: list[str]) -> bool:
+    """Whether ``candidate`` still says each of ``wanted`` (facts matched as facts:
+    "$13bn" is "$13 billion"; names as words)."""
+    text = candidate.text
+    said = _said(text)
+    for item in wanted:
+        item_facts = facts.extract(item)
+        if item_facts:
+            if facts.missing(item, text):
+                return False
+        elif not _mentions(said, item):
+            return False
+    return True
+
+
+def better(candidate: Answer, best: Answer, wanted: list[str]) -> bool:
+    """Whether ``candidate`` should replace ``best``: better supported, and keeping
+    what the first answer had from its passages."""
+    return support_rank(candidate) > support_rank(best) and keeps(candidate, wanted)
+
+
+def _said(text: str) -> str:
+    return " ".join(words(canonical(text)))
+
+
+def _mentions(haystack: str, name: str) -> bool:
+    name = " ".join(words(canonical(name)))
+    return bool(name) and f" {name} " in f" {haystack} "
