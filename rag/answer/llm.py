@@ -291,7 +291,7 @@ class GenerativeAnswerer:
         done = time.perf_counter()
         answer = self._finish(question, "".join(parts), numbered, notices)
         if self.resample and short_of_support(answer):
-            answer = self._resampled(question, chat, numbered, answer)
+            answer = self._resampled(question, chat, numbered, answer, done - started)
         answer.timings_ms["first_token"] = ((first or done) - started) * 1000
         answer.timings_ms["model"] = (done - started) * 1000  # the streamed answer
         answer.timings_ms["deltas"] = float(len(parts))
@@ -319,15 +319,23 @@ class GenerativeAnswerer:
         chat: list[dict[str, str]],
         numbered: list[tuple[int, Evidence]],
         first: Answer,
+        took: float,
     ) -> Answer:
         """The best-supported of ``first`` and up to ``resample`` answers sampled at
         ``resample_temperature`` (each checked like the first) that keep each figure,
         date and name the first took from its passages (rag/answer/choose.py),
-        stopping at one the checks find wholly supported."""
+        stopping at one the checks find wholly supported. ``took``: seconds the first
+        answer took; a try that would likely end past the turn deadline (counted from
+        the first request) is not started."""
         started = time.perf_counter()
+        deadlines = getattr(self.client, "deadlines", None)
+        budget = deadlines.turn - took if deadlines is not None else float("inf")
         wanted = kept_facts(first, question, {n: e.text for n, e in numbered})
         best, tries, failure = first, 0, None
         for attempt in range(1, self.resample + 1):
+            if time.perf_counter() - started + took > budget:
+                failure = "no time left before RAG_TURN_TIMEOUT"
+                break
             notices: list[str] = []
             try:
                 raw = _until_loop(
@@ -351,7 +359,7 @@ class GenerativeAnswerer:
             + ("a better-supported answer is shown" if best is not first else "the first is shown")
         )
         if failure is not None:
-            told += f" (asking again failed: {failure})"
+            told += f" (stopped: {failure})"
         best.notices.append(told)
         best.timings_ms["resamples"] = float(tries)
         best.timings_ms["resample"] = (time.perf_counter() - started) * 1000

@@ -4,12 +4,13 @@ scripted client, no HTTP; tests/integration/test_llm_protocol.py has the wire)."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from rag.answer.choose import keeps, kept_facts
 from rag.answer.cite import finish_generated
 from rag.answer.engine import Conversation
-from rag.answer.llm import GenerativeAnswerer
+from rag.answer.llm import Deadlines, GenerativeAnswerer
 from rag.errors import LLMUnavailableError
 from rag.model import Answer, ArticleMeta, Chunk, Evidence, Passage
 from rag.text.support import as_claim
@@ -30,6 +31,8 @@ class _Scripted:
     def __init__(self, *replies: str | Exception) -> None:
         self.replies = list(replies)
         self.asked: list[tuple[float | None, int | None]] = []
+        self.pause = 0.0  # seconds each answer takes
+        self.deadlines: Deadlines | None = None
 
     def model(self) -> str:
         return "m"
@@ -39,6 +42,7 @@ class _Scripted:
     ) -> Iterator[str]:
         self.asked.append((temperature, seed))
         reply = self.replies.pop(0)
+        time.sleep(self.pause)
         if isinstance(reply, Exception):
             raise reply
         yield from (reply[i : i + 7] for i in range(0, len(reply), 7))
@@ -113,7 +117,17 @@ def test_a_failure_when_asking_again_keeps_the_checked_first_answer() -> None:
     _, answer = _ask(client)
     assert answer.backend == "local" and answer.text == ADDS_A_YEAR
     assert [s["label"] for s in answer.sentences] == ["unsupported"]
-    assert any("asking again failed: the connection broke" in n for n in answer.notices)
+    assert any("stopped: the connection broke" in n for n in answer.notices)
+
+
+def test_no_try_is_started_that_would_end_past_the_turn_deadline() -> None:
+    # The first answer took ~all of a 1-second turn: another would end past it.
+    client = _Scripted(ADDS_A_YEAR, AS_WRITTEN)
+    client.deadlines = Deadlines(1.0, 1.0, 1.0)
+    client.pause = 0.6
+    _, answer = _ask(client)
+    assert len(client.asked) == 1 and answer.text == ADDS_A_YEAR
+    assert any("no time left before RAG_TURN_TIMEOUT" in n for n in answer.notices)
 
 
 OPEC = (
