@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from rag.model import ArticleMeta, Chunk
+
 
 @dataclass
 class Step:
@@ -198,3 +200,22 @@ def source_number(prompt: str, phrase: str) -> int:
         if phrase in text:
             return int(n)
     raise AssertionError(f"no source holds {phrase!r}")
+
+
+def article_chunk(text: str, spans: tuple[tuple[int, int], ...] = ()) -> Chunk:
+    """One chunk holding a whole one-line article; ``spans``: its sentences (default:
+    the whole text as one)."""
+    return Chunk(
+        id="c1",
+        source="a.txt",
+        text=text,
+        embed_text=text,
+        line_start=1,
+        line_end=1,
+        char_start=0,
+        char_end=len(text),
+        sentences=spans or ((0, len(text)),),
+        content_hash="h",
+        file_sha256="f",
+        meta=ArticleMeta(),
+    )

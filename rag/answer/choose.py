@@ -23,10 +23,10 @@ from rag.text.support import PARTLY, SUPPORTED, UNSUPPORTED
 
 def short_of_support(answer: Answer) -> bool:
     """An answer with a sentence the checks did not find wholly supported."""
-    return not answer.refused and unsupported_count(answer) > 0
+    return not answer.refused and not_supported(answer) > 0
 
 
-def unsupported_count(answer: Answer) -> int:
+def not_supported(answer: Answer) -> int:
     """Sentences of ``answer`` not wholly supported ("partly" or "unsupported")."""
     return sum(s["label"] != SUPPORTED for s in answer.sentences)
 

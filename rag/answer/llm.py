@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer.choose import better, kept_facts, short_of_support, unsupported_count
+from rag.answer.choose import better, kept_facts, not_supported, short_of_support
 from rag.answer.cite import finish_generated
 from rag.answer.prompts import messages
 from rag.config import Settings
@@ -351,7 +351,7 @@ class GenerativeAnswerer:
                 best = candidate
             if not short_of_support(best):
                 break
-        short = unsupported_count(first)
+        short = not_supported(first)
         told = (
             f"{short} sentence(s) of the model's first answer were not fully supported by "
             f"their passages; it was asked again {tries} time(s) (temperature "

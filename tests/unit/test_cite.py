@@ -1,10 +1,11 @@
 from rag.answer.cite import RESTATES, finish_generated
 from rag.answer.engine import Conversation
 from rag.answer.llm import GenerativeAnswerer
-from rag.model import ArticleMeta, Chunk, Evidence, Passage
+from rag.model import Evidence, Passage
 from rag.text.markers import markers_in, strip_invalid_markers
 from rag.text.spans import sentence_spans
 from rag.text.support import checker
+from tests.fakes import article_chunk
 
 
 def test_markers_pointing_nowhere_are_removed() -> None:
@@ -28,7 +29,7 @@ def test_a_reply_with_line_breaks_keeps_whole_sentences() -> None:
     # sentences were cut from the text before its line breaks were flattened.
 
     text = "Arthur Mensch is the co-founder and CEO of Mistral."
-    chunk = _chunk(text, ((0, len(text)),))
+    chunk = article_chunk(text, ((0, len(text)),))
     raw = "\n\n  Arthur Mensch is   the co-founder\nand CEO of Mistral [1].\n\nThat is all."
     answer = finish_generated(
         "q", raw, {1: Evidence.whole(Passage(chunk, 0.9, 1.0, 0.03))}, "local"
@@ -38,24 +39,6 @@ def test_a_reply_with_line_breaks_keeps_whole_sentences() -> None:
     assert answer.dropped == [
         {"text": "That is all.", "reason": "cites no passage, and none supports it"}
     ]
-
-
-def _chunk(text: str, spans: tuple[tuple[int, int], ...]) -> Chunk:
-    """One chunk holding a whole one-line article."""
-    return Chunk(
-        id="c1",
-        source="a.txt",
-        text=text,
-        embed_text=text,
-        line_start=1,
-        line_end=1,
-        char_start=0,
-        char_end=len(text),
-        sentences=spans,
-        content_hash="h",
-        file_sha256="f",
-        meta=ArticleMeta(),
-    )
 
 
 ARTICLE = (
@@ -68,7 +51,7 @@ ARTICLE = (
 def _sources() -> dict[int, Evidence]:
     """The article's three sentences, each its own numbered source."""
     spans = tuple(sentence_spans(ARTICLE))
-    chunk = _chunk(ARTICLE, spans)
+    chunk = article_chunk(ARTICLE, spans)
     passage = Passage(chunk, 0.9, 1.0, 0.03)
     return {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
 
@@ -196,7 +179,7 @@ def test_a_sentence_its_source_contradicts_stays_there_unless_another_supports_i
     # clauses, so it is "partly" there; moving to it would hide the misreading.
     text = ARTICLE + " Microsoft, a cloud giant, works with OpenAI."
     spans = tuple(sentence_spans(text))
-    passage = Passage(_chunk(text, spans), 0.9, 1.0, 0.03)
+    passage = Passage(article_chunk(text, spans), 0.9, 1.0, 0.03)
     sources = {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
     negated = "Microsoft has not invested into OpenAI [2]."
     assert checker().judge(negated.replace(" [2]", ""), [sources[4].text]).label == "partly"
@@ -253,7 +236,7 @@ def test_a_model_that_loops_is_stopped_at_its_third_repeat() -> None:
 def _article_sources(text: str) -> dict[int, Evidence]:
     """Each sentence of a one-line article its own numbered source."""
     spans = tuple(sentence_spans(text))
-    passage = Passage(_chunk(text, spans), 0.9, 1.0, 0.03)
+    passage = Passage(article_chunk(text, spans), 0.9, 1.0, 0.03)
     return {n: Evidence(passage, a, b) for n, (a, b) in enumerate(spans, start=1)}
 
 

@@ -12,8 +12,9 @@ from rag.answer.cite import finish_generated
 from rag.answer.engine import Conversation
 from rag.answer.llm import Deadlines, GenerativeAnswerer
 from rag.errors import LLMUnavailableError
-from rag.model import Answer, ArticleMeta, Chunk, Evidence, Passage
+from rag.model import Answer, Evidence, Passage
 from rag.text.support import as_claim
+from tests.fakes import article_chunk
 
 TEXT = (
     "This includes its AI-powered chatbot ChatGPT, which has broken numerous headlines "
@@ -49,21 +50,7 @@ class _Scripted:
 
 
 def _source() -> Evidence:
-    chunk = Chunk(
-        id="c1",
-        source="a.txt",
-        text=TEXT,
-        embed_text=TEXT,
-        line_start=1,
-        line_end=1,
-        char_start=0,
-        char_end=len(TEXT),
-        sentences=((0, len(TEXT)),),
-        content_hash="h",
-        file_sha256="f",
-        meta=ArticleMeta(),
-    )
-    return Evidence.whole(Passage(chunk, 0.9, 1.0, 0.03))
+    return _evidence(TEXT)
 
 
 def _ask(client: _Scripted, resample: int = 2) -> tuple[list[str], Answer]:
@@ -137,22 +124,9 @@ OPEC = (
 
 
 def _opec_sources() -> list[Evidence]:
+    """Each sentence of OPEC its own source."""
     spans = ((0, 42), (43, len(OPEC)))
-    chunk = Chunk(
-        id="c2",
-        source="b.txt",
-        text=OPEC,
-        embed_text=OPEC,
-        line_start=1,
-        line_end=1,
-        char_start=0,
-        char_end=len(OPEC),
-        sentences=spans,
-        content_hash="h",
-        file_sha256="f",
-        meta=ArticleMeta(),
-    )
-    passage = Passage(chunk, 0.9, 1.0, 0.03)
+    passage = _evidence(OPEC, spans).passage
     return [Evidence(passage, a, b) for a, b in spans]
 
 
@@ -201,22 +175,9 @@ def first_text() -> str:
     return "On the 26th, Brad Smith announced the partnership."
 
 
-def _evidence(text: str) -> Evidence:
-    chunk = Chunk(
-        id="c3",
-        source="c.txt",
-        text=text,
-        embed_text=text,
-        line_start=1,
-        line_end=1,
-        char_start=0,
-        char_end=len(text),
-        sentences=((0, len(text)),),
-        content_hash="h",
-        file_sha256="f",
-        meta=ArticleMeta(),
-    )
-    return Evidence.whole(Passage(chunk, 0.9, 1.0, 0.03))
+def _evidence(text: str, spans: tuple[tuple[int, int], ...] = ()) -> Evidence:
+    """A one-line article as one whole source (``spans``: its sentences)."""
+    return Evidence.whole(Passage(article_chunk(text, spans), 0.9, 1.0, 0.03))
 
 
 def test_a_bare_answer_is_judged_with_the_question_it_answers() -> None:
