@@ -17,8 +17,7 @@ from rag.text import facts
 from rag.text.lexicon import NOT_NAMES
 from rag.text.markers import MARKER
 from rag.text.question import entities
-from rag.text.spans import canonical, words
-from rag.text.support import PARTLY, SUPPORTED, UNSUPPORTED
+from rag.text.support import PARTLY, SUPPORTED, UNSUPPORTED, mentions, said
 
 
 def short_of_support(answer: Answer) -> bool:
@@ -46,7 +45,7 @@ def support_rank(answer: Answer) -> tuple[bool, int, int, int]:
 def kept_facts(answer: Answer, question: str, texts: dict[int, str]) -> list[str]:
     """What ``answer`` says that its cited passages give, and the question does not:
     each figure, date or quote found in the passages it cites, and each name."""
-    asked = _said(question)
+    asked = said(question)
     found: list[str] = []
     for row in answer.sentences:
         plain = " ".join(MARKER.sub(" ", str(row["text"])).split())
@@ -56,11 +55,11 @@ def kept_facts(answer: Answer, question: str, texts: dict[int, str]) -> list[str
             continue
         absent = facts.missing(plain, cited)
         found += [f.text or str(f.value) for f in facts.extract(plain) if f not in absent]
-        have = _said(cited)
+        have = said(cited)
         found += [
             n
             for n in dict.fromkeys(entities(plain))
-            if n not in NOT_NAMES and _mentions(have, n) and not _mentions(asked, n)
+            if n not in NOT_NAMES and mentions(have, n) and not mentions(asked, n)
         ]
     return list(dict.fromkeys(found))
 
@@ -69,13 +68,12 @@ def keeps(candidate: Answer, wanted: list[str]) -> bool:
     """Whether ``candidate`` still says each of ``wanted`` (facts matched as facts:
     "$13bn" is "$13 billion"; names as words)."""
     text = candidate.text
-    said = _said(text)
+    names = said(text)
     for item in wanted:
-        item_facts = facts.extract(item)
-        if item_facts:
+        if facts.extract(item):
             if facts.missing(item, text):
                 return False
-        elif not _mentions(said, item):
+        elif not mentions(names, item):
             return False
     return True
 
@@ -84,12 +82,3 @@ def better(candidate: Answer, best: Answer, wanted: list[str]) -> bool:
     """Whether ``candidate`` should replace ``best``: better supported, and keeping
     what the first answer had from its passages."""
     return support_rank(candidate) > support_rank(best) and keeps(candidate, wanted)
-
-
-def _said(text: str) -> str:
-    return " ".join(words(canonical(text)))
-
-
-def _mentions(haystack: str, name: str) -> bool:
-    name = " ".join(words(canonical(name)))
-    return bool(name) and f" {name} " in f" {haystack} "

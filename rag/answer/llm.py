@@ -35,6 +35,8 @@ from rag.model import Answer, Evidence, Passage
 from rag.text.markers import MARKER
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+#: the notice's words when an answer asked for again replaced the first
+REPLACED = "a better-supported answer is shown"
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
 
 
@@ -328,8 +330,7 @@ class GenerativeAnswerer:
         answer took; a try that would likely end past the turn deadline (counted from
         the first request) is not started."""
         started = time.perf_counter()
-        deadlines = getattr(self.client, "deadlines", None)
-        budget = deadlines.turn - took if deadlines is not None else float("inf")
+        budget = self.client.deadlines.turn - took
         wanted = kept_facts(first, question, {n: e.text for n, e in numbered})
         best, tries, failure = first, 0, None
         for attempt in range(1, self.resample + 1):
@@ -356,7 +357,7 @@ class GenerativeAnswerer:
             f"{short} sentence(s) of the model's first answer were not fully supported by "
             f"their passages; it was asked again {tries} time(s) (temperature "
             f"{self.resample_temperature:g}): "
-            + ("a better-supported answer is shown" if best is not first else "the first is shown")
+            + (REPLACED if best is not first else "the first is shown")
         )
         if failure is not None:
             told += f" (stopped: {failure})"

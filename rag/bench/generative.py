@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer.engine import Engine, open_engine
-from rag.answer.llm import make_generator
+from rag.answer.llm import REPLACED, make_generator
 from rag.cli.eval import covers, key_facts
 from rag.cli.gold import Gold, load_gold
 from rag.config import Settings
@@ -122,7 +122,7 @@ def _row(
         "fell_back": answer.backend == "extractive" and asked,
         # asked again when short of support (RAG_RESAMPLE), and whether that answer is shown
         "asked_again": int(timings.get("resamples", 0.0)),
-        "replaced": any("a better-supported answer is shown" in n for n in answer.notices),
+        "replaced": any(REPLACED in n for n in answer.notices),
     }
 
 

@@ -209,12 +209,12 @@ class SupportChecker:
 
     def _names(self, sentence: str, text: str, cited: Sequence[str]) -> tuple[list[str], list[str]]:
         """Names of the sentence not in the cited text, and rival names in their place."""
-        have = " ".join(words(canonical(text)))
+        have = said(text)
         names = [n for n in dict.fromkeys(entities(sentence)) if n not in NOT_NAMES]
         lost = [n for n in names if not _mentions_all(have, n)]
         if not lost:
             return [], []
-        said = " ".join(words(canonical(sentence)))
+        own = said(sentence)
         mine = self.terms(sentence)
         # The whole best-matching sentence: a rival name often sits in the next clause
         # ("launched its own chatbot, Le Chat").
@@ -226,13 +226,24 @@ class SupportChecker:
         rivals = [
             n
             for n in dict.fromkeys(entities(best))
-            if n not in NOT_NAMES and not _mentions(said, n)
+            if n not in NOT_NAMES and not _mentions(own, n)
         ]
         return lost, rivals
 
 
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def said(text: str) -> str:
+    """``text`` as the name checks read it: canonical spelling, its words joined."""
+    return " ".join(words(canonical(text)))
+
+
+def mentions(haystack: str, name: str) -> bool:
+    """Whether ``haystack`` (as ``said`` gives it) names ``name``, or each part of a
+    compound name ("Microsoft-OpenAI")."""
+    return _mentions_all(haystack, name)
 
 
 def _mentions(haystack: str, name: str) -> bool:

@@ -33,7 +33,7 @@ class _Scripted:
         self.replies = list(replies)
         self.asked: list[tuple[float | None, int | None]] = []
         self.pause = 0.0  # seconds each answer takes
-        self.deadlines: Deadlines | None = None
+        self.deadlines = Deadlines(3.0, 60.0, 180.0)
 
     def model(self) -> str:
         return "m"
