@@ -42,6 +42,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Delta": ("rag.chat", "Delta"),
     "Reply": ("rag.chat", "Reply"),
     "Answer": ("rag.model", "Answer"),
+    "Checking": ("rag.model", "Checking"),
     "Citation": ("rag.model", "Citation"),
     "Passage": ("rag.model", "Passage"),
     "Retrieval": ("rag.model", "Retrieval"),
@@ -71,6 +72,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 __all__ = [
     "Answer",
     "Chat",
+    "Checking",
     "Citation",
     "ConfigError",
     "Conversation",
@@ -142,4 +144,4 @@ if TYPE_CHECKING:  # what a type checker sees; at run time __getattr__ imports l
     )
     from rag.ingest.build import IngestReport, build_index
     from rag.ingest.uploads import add_articles as add_files
-    from rag.model import REFUSAL, Answer, Citation, Passage, Retrieval
+    from rag.model import REFUSAL, Answer, Checking, Citation, Passage, Retrieval

@@ -25,7 +25,7 @@ from rag.errors import LLMError, RagError, RateLimitedError
 from rag.ingest.build import Progress
 from rag.ingest.uploads import add_articles
 from rag.limits import RateLimiter
-from rag.model import Answer
+from rag.model import Answer, Checking
 from rag.text.followup import rewrite_followup
 
 
@@ -100,8 +100,9 @@ class Chat:
         key: str | None = None,
         scope: Scope | None = None,
         generate: bool = True,
-    ) -> Iterator[Delta | Reply]:
-        """Yield ``Delta`` while a model streams, then one ``Reply``.
+    ) -> Iterator[Delta | Checking | Reply]:
+        """Yield ``Delta`` while a model streams (a ``Checking`` while the checks ask it
+        again), then one ``Reply``.
 
         ``key``: whose rate limit this turn counts against (default: the session);
         ``scope``: only some articles (rag/answer/scope.py); ``generate``: False answers
@@ -132,7 +133,7 @@ class Chat:
 
     def _generate(
         self, asked: str, retrieval: Any, evidence: list[Any], session: Session, engine: Engine
-    ) -> Generator[Delta, None, Answer | None]:
+    ) -> Generator[Delta | Checking, None, Answer | None]:
         """Stream a model's answer; on its failure (before or mid-answer), the
         extractive one with a notice: text that arrived unchecked is never kept."""
         # Number sources on a copy: a failed turn must not use up numbers.
@@ -142,6 +143,8 @@ class Chat:
             for item in self.generator.stream(asked, evidence, trial):
                 if isinstance(item, str):
                     yield Delta(item)
+                elif isinstance(item, Checking):
+                    yield item
                 else:
                     answer = item
             session.conversation = trial

@@ -94,6 +94,15 @@ class Retrieval:
 
 
 @dataclass(frozen=True)
+class Checking:
+    """Said between a model's streamed text and its checked answer when the checks take
+    a while (the model is asked again): what the system is doing, for display only;
+    the checked answer still comes last."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Citation:
     n: int
     source: str

@@ -17,6 +17,7 @@ from typing import Any
 import rag  # noqa: F401  (offline switches before gradio is imported)
 from rag import (
     Chat,
+    Checking,
     Delta,
     Engine,
     IndexNotFoundError,
@@ -33,6 +34,7 @@ from rag.pages import HEADERS, source_page
 from ui.render import (
     CSS,
     chat_markdown,
+    checking_markdown,
     evidence_html,
     export_markdown,
     streaming_markdown,
@@ -71,7 +73,8 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         for trigger in (view["box"].submit, view["send"].click):
             trigger(
                 _responder(chat),
-                [view[k] for k in ("box", "chat")] + [session]
+                [view[k] for k in ("box", "chat")]
+                + [session]
                 + [view[k] for k in ("articles", "outlets", "since", "until")],
                 [view["chat"], evidence, session, view["download"], view["box"]],
                 api_visibility="private",
@@ -79,7 +82,9 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         if settings.ui_uploads:
             _upload_box(chat)
         demo.load(
-            _scope_choices(chat), None, [view["articles"], view["outlets"]],
+            _scope_choices(chat),
+            None,
+            [view["articles"], view["outlets"]],
             api_visibility="private",
         )
         ask_api = _api(chat)
@@ -191,6 +196,11 @@ def _responder(chat: Chat) -> Any:
                 if isinstance(item, Delta):
                     streamed += item.text
                     history[-1] = {"role": "assistant", "content": streaming_markdown(streamed)}
+                    yield history, gr.skip(), session, gr.skip(), gr.skip()
+                    continue
+                if isinstance(item, Checking):
+                    content = checking_markdown(streamed, item.text)
+                    history[-1] = {"role": "assistant", "content": content}
                     yield history, gr.skip(), session, gr.skip(), gr.skip()
                     continue
                 documents = item.engine.documents()

@@ -26,6 +26,7 @@ CSS = """
 .support-unsupported { color: #b91c1c; font-weight: 600; font-size: 0.85em; }
 .removed { color: #6b7280; font-size: 0.9em; }
 .support-partly { color: #b45309; font-size: 0.85em; }
+.checking { color: #6b7280; font-size: 0.9em; font-style: italic; }
 """
 
 
@@ -94,6 +95,12 @@ def streaming_markdown(text: str) -> str:
     links and HTML are text here, so a planted instruction that makes the model emit
     ``![x](http://…)`` cannot make the browser fetch anything."""
     return _md_escape(text, keep_markers=True)
+
+
+def checking_markdown(text: str, status: str) -> str:
+    """The streamed text, unchecked, with what the checks are doing below it (the
+    model is asked again, which takes seconds)."""
+    return f'{streaming_markdown(text)}\n\n<span class="checking">{html.escape(status)}</span>'
 
 
 # The chat's Markdown turns bare URLs into links; a zero-width space after the scheme

@@ -24,7 +24,7 @@ from rag.errors import ConfigError, IndexNotFoundError, LLMError, LLMStreamCutEr
 from rag.index.backend import open_store
 from rag.ingest.build import Progress, build_index
 from rag.ingest.fingerprint import fingerprint
-from rag.model import REFUSAL, Answer, Citation, Evidence, Passage, Retrieval
+from rag.model import REFUSAL, Answer, Checking, Citation, Evidence, Passage, Retrieval
 from rag.reader import Reader, shared_reader
 from rag.text.abbreviations import defined, expander
 from rag.text.agree import DETAIL, DIFFERS, SAME, compare, estimate_vs_unknown
@@ -190,9 +190,10 @@ class Engine:
         generator: Any = None,
         scope: Scope | None = None,
         retrieval: Retrieval | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[str | Checking | Answer]:
         """As ``ask``, with a model's text as it is written (unchecked, for display
-        only) before the checked :class:`Answer`, which comes last."""
+        only) before the checked :class:`Answer`, which comes last; a :class:`Checking`
+        between them says the checks are asking the model again."""
         started = time.perf_counter()
         if retrieval is None:
             retrieval = self.retrieve(question, k, mode, scope)
@@ -225,10 +226,10 @@ class Engine:
         evidence: list[Evidence],
         generator: Any,
         conversation: Conversation,
-    ) -> Generator[str, None, Answer]:
-        """A model's deltas, then (returned) its checked answer; when it fails
-        mid-answer, the extractive answer replaces the text that had arrived (never
-        checked), with a notice."""
+    ) -> Generator[str | Checking, None, Answer]:
+        """A model's deltas (and any :class:`Checking`), then (returned) its checked
+        answer; when it fails mid-answer, the extractive answer replaces the text that
+        had arrived (never checked), with a notice."""
         trial = Conversation(dict(conversation.numbers))  # a failed turn uses no numbers
         answer: Answer | None = None
         try:

@@ -31,7 +31,7 @@ from rag.errors import (
     LLMTimeoutError,
     LLMUnavailableError,
 )
-from rag.model import Answer, Evidence, Passage
+from rag.model import Answer, Checking, Evidence, Passage
 from rag.text.markers import MARKER
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -261,8 +261,9 @@ class GenerativeAnswerer:
 
     def stream(
         self, question: str, sources: Sequence[Evidence | Passage], conversation: Any
-    ) -> Iterator[str | Answer]:
-        """Text deltas as they arrive, then the checked :class:`Answer` last.
+    ) -> Iterator[str | Checking | Answer]:
+        """Text deltas as they arrive, then the checked :class:`Answer` last (with a
+        :class:`Checking` between them when the model is asked again).
 
         ``sources``: what the model may cite, best first (Engine.decide gives the
         decision's sentences; a passage counts as one whole source). A failure after
@@ -293,6 +294,11 @@ class GenerativeAnswerer:
         done = time.perf_counter()
         answer = self._finish(question, "".join(parts), numbered, notices)
         if self.resample and short_of_support(answer):
+            # the pause that follows is seconds long: say why the text stands still
+            yield Checking(
+                f"{not_supported(answer)} sentence(s) not fully supported by their "
+                "passages: asking the model again…"
+            )
             answer = self._resampled(question, chat, numbered, answer, done - started)
         answer.timings_ms["first_token"] = ((first or done) - started) * 1000
         answer.timings_ms["model"] = (done - started) * 1000  # the streamed answer

@@ -21,7 +21,7 @@ from rag.api.wire import (
     earlier_sources,
     rag_field,
 )
-from rag.chat import Delta, OnDemand, Session
+from rag.chat import Delta, OnDemand, Reply, Session
 from rag.config import Settings
 from rag.model import Answer, Citation
 from rag.text.spans import sentence_spans
@@ -83,7 +83,7 @@ class ApiService:
         for item in chat.turn(request.question, session, key=key, generate=generate):
             if isinstance(item, Delta):
                 yield item.text
-            else:
+            elif isinstance(item, Reply):  # a Checking is for people watching a chat
                 reply = item
         assert reply is not None  # turn always ends with one
         links = {n: self._link(base_url, engine, c) for n, c in self._numbered(session).items()}

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, TextIO
 
-from rag import Answer, Engine, RagError, Retrieval, Scope, load_settings
+from rag import Answer, Checking, Engine, RagError, Retrieval, Scope, load_settings
 from rag.answer.cite import passage_dict
 from rag.answer.llm import make_generator
 from rag.cli.chat import converse
@@ -151,6 +151,8 @@ def _answer(
         if isinstance(item, Answer):
             provisional.close()
             _print_answer(out, item, engine.settings.seeds_dir, args.json)
+        elif isinstance(item, Checking):
+            provisional.status(item.text)
         else:
             provisional.write(item)
 
@@ -212,4 +214,3 @@ def _print_passages(
                 f"    also reported by {twin['source']}:{twin['line_start']}-"
                 f"{twin['line_end']}{outlet}\n"
             )
-

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from rag import Chat, Delta, Engine, RagError, Scope, Session
+from rag import Chat, Checking, Delta, Engine, RagError, Scope, Session
 from rag.cli.common import use_color
 from rag.cli.output import Provisional, render_answer
 
@@ -57,6 +57,9 @@ def _turn(
     for item in chat.turn(question, session, scope=scope):
         if isinstance(item, Delta):
             provisional.write(item.text)  # unchecked: shown dimmed, then the checked answer
+            continue
+        if isinstance(item, Checking):
+            provisional.status(item.text)
             continue
         provisional.close()
         answer = item.answer

@@ -104,6 +104,15 @@ class Provisional:
         self.out.flush()
         self.shown = True
 
+    def status(self, text: str) -> None:
+        """What the checks are doing while the text above stands still (the model is
+        asked again): a line of its own, below the model's text."""
+        if not (self.enabled and self.shown):
+            return
+        line = f"\n\n({text})"
+        self.out.write(f"\x1b[2m{line}\x1b[0m" if self.color else line)
+        self.out.flush()
+
     def close(self) -> None:
         """Before the checked answer: say that the text above was not yet checked."""
         if self.shown:

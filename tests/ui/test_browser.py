@@ -155,13 +155,15 @@ def test_a_question_limited_to_one_article_cites_only_it(app, page) -> None:
 
 
 def test_a_models_text_streams_in_before_the_checked_answer_replaces_it(app_workdir, page) -> None:
-    # The model writes slowly and leaves a sentence no passage supports: the page shows
-    # its words as they come, then the checked answer with that sentence struck out.
+    # The model writes slowly, cites a year its source lacks and leaves a sentence no
+    # passage supports: the page shows its words as they come, then says it is asking
+    # the model again (the same reply, twice more), then the checked answer with the
+    # year marked unsupported and the other sentence struck out.
     def reply(body: dict) -> Step:
         n = source_number(body["messages"][-1]["content"], "co-founder and CEO of Mistral")
         return Step(
             reply=f"Arthur Mensch is the co-founder and CEO of Mistral [{n}]. "
-            "He also owns a vineyard in Bordeaux.",
+            f"He has run it since 1931 [{n}]. He also owns a vineyard in Bordeaux.",
             seconds=4.0,
         )
 
@@ -171,7 +173,7 @@ def test_a_models_text_streams_in_before_the_checked_answer_replaces_it(app_work
             page.goto(app.url)
             page.fill("#question textarea", "Who is the CEO of Mistral?")
             page.click("#ask")
-            provisional = None
+            provisional = checking = None
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 texts = bot_texts(page)
@@ -180,6 +182,8 @@ def test_a_models_text_streams_in_before_the_checked_answer_replaces_it(app_work
                     break
                 if "Arthur" in last and provisional is None:
                     provisional = last
+                if "asking the model again" in last and checking is None:
+                    checking = last
                 time.sleep(0.1)
             final = bot_texts(page)[-1]
             removed = page.locator("#chat .removed")
@@ -188,4 +192,7 @@ def test_a_models_text_streams_in_before_the_checked_answer_replaces_it(app_work
             stop_app(app)
     assert provisional is not None, "no streamed text was seen before the final answer"
     assert "answered by" not in provisional
+    assert checking is not None, "the pause while the model is asked again was not explained"
+    assert "Arthur Mensch" in checking and "answered by" not in checking
+    assert "asking the model again" not in final and "not supported" in final
     assert "answered by openai-compatible" in final and "none supports it" in final

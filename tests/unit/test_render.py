@@ -1,7 +1,16 @@
+import io
+
+from rag.cli.output import Provisional
 from rag.model import Answer, Citation
 from rag.pages import source_page
 from rag.text.support import annotate
-from ui.render import chat_markdown, evidence_html, export_markdown
+from ui.render import (
+    chat_markdown,
+    checking_markdown,
+    evidence_html,
+    export_markdown,
+    streaming_markdown,
+)
 
 
 def citation(quote: str, n: int = 1) -> Citation:
@@ -103,3 +112,26 @@ def test_a_refusal_lists_what_else_reports_each_closest_passage_escaped() -> Non
         Answer("q", "The articles don't say.", True, "extractive", [], [plain], None),
         {"a.txt": row},
     )
+
+
+def test_the_checking_status_is_shown_below_the_streamed_text_escaped() -> None:
+    streamed = "It was launched ![x](http://127.0.0.1:9/x.png) in 2022 [1]."
+    shown = checking_markdown(streamed, "asking <b>again</b>…")
+    text, status = shown.split("\n\n")
+    assert text == streaming_markdown(streamed) and "![x](" not in text  # still inert
+    assert status == '<span class="checking">asking &lt;b&gt;again&lt;/b&gt;…</span>'
+
+
+def test_the_terminal_shows_the_checking_status_only_after_streamed_text() -> None:
+    out = io.StringIO()
+    provisional = Provisional(out, enabled=True)
+    provisional.status("asking the model again…")  # nothing streamed yet: nothing to explain
+    assert out.getvalue() == ""
+    provisional.write("It was launched in 2022 [1].")
+    provisional.status("asking the model again…")
+    provisional.close()
+    assert out.getvalue().startswith("It was launched in 2022 [1].\n\n(asking the model again…)")
+    assert "— checked" in out.getvalue()
+    quiet = io.StringIO()  # --json or not a terminal: only the checked answer is written
+    Provisional(quiet, enabled=False).status("asking the model again…")
+    assert quiet.getvalue() == ""

@@ -12,7 +12,7 @@ from rag.answer.cite import finish_generated
 from rag.answer.engine import Conversation
 from rag.answer.llm import Deadlines, GenerativeAnswerer
 from rag.errors import LLMUnavailableError
-from rag.model import Answer, Evidence, Passage
+from rag.model import Answer, Checking, Evidence, Passage
 from rag.text.support import as_claim
 from tests.fakes import article_chunk
 
@@ -71,6 +71,21 @@ def test_a_sentence_short_of_support_asks_again_and_keeps_the_supported_answer()
     assert client.asked == [(None, None), (0.7, 1)]
     assert answer.timings_ms["resamples"] == 1
     assert any("asked again 1 time(s)" in n and "better-supported" in n for n in answer.notices)
+
+
+def test_the_stream_says_it_is_checking_before_asking_again_and_only_then() -> None:
+    # The model's text stands still for seconds while it is asked again: the stream
+    # says why, after the streamed text and before the checked answer.
+    generator = GenerativeAnswerer(_Scripted(ADDS_A_YEAR, AS_WRITTEN), "local", resample=2)  # type: ignore[arg-type]
+    items = list(generator.stream("When was ChatGPT launched?", [_source()], Conversation()))
+    kinds = [type(i).__name__ for i in items]
+    assert kinds[-2:] == ["Checking", "Answer"] and set(kinds[:-2]) == {"str"}
+    checking = items[-2]
+    assert isinstance(checking, Checking)
+    assert checking.text.startswith("1 sentence(s) not fully supported")
+    supported = GenerativeAnswerer(_Scripted(AS_WRITTEN), "local", resample=2)  # type: ignore[arg-type]
+    items = list(supported.stream("When was ChatGPT launched?", [_source()], Conversation()))
+    assert not any(isinstance(i, Checking) for i in items)
 
 
 def test_no_better_answer_keeps_the_first_shown_as_unsupported() -> None:
