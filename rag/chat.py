@@ -147,6 +147,10 @@ class Chat:
                     yield item
                 else:
                     answer = item
+            assert answer is not None  # a stream always ends with its answer
+            quoted = engine.quoted_instead(asked, answer, retrieval, session.conversation)
+            if quoted is not None:  # the model gave no date (figure) the question asks for
+                return quoted
             session.conversation = trial
         except LLMError as err:
             answer = engine.ask(asked, conversation=session.conversation, retrieval=retrieval)

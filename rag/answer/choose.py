@@ -6,18 +6,57 @@ better-supported answer, but never one that loses what the first answer had righ
 (a sampled answer can be "supported" by saying something else: "Until the oil shock,
 the price had remained stable" for "When did OPEC start to readjust oil prices?",
 where the first answer gave the year its passage gives).
+
+An answer can also be wholly supported and no answer: "The second oil crisis was later
+called the second oil shock" for "When was the second oil crisis?". Where the words of
+an answer show the kind of fact asked for (a date for "when", a figure for "how much",
+a number for "how many"), one without it is short of an answer, asked again the same
+way, and, when no try gives it, replaced by the quoted answer (rag/answer/engine.py).
 """
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
+from rag.answer.extractive import has_type
 from rag.model import Answer
 from rag.text import facts
 from rag.text.lexicon import NOT_NAMES
 from rag.text.markers import MARKER
-from rag.text.question import entities
+from rag.text.question import answer_type, clauses, entities
 from rag.text.support import PARTLY, SUPPORTED, UNSUPPORTED, mentions, said
+
+#: The kinds of fact an answer's words show surely (names and places are read less
+#: surely, and are not checked here), and what each is called in a notice.
+SHOWN_KINDS = {"date": "date", "number": "figure", "count": "number"}
+
+
+_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+
+
+def asked_kind(question: str) -> str | None:
+    """The kind of fact a one-part question asks for, when an answer's words show it."""
+    kind = answer_type(question)
+    return kind if kind in SHOWN_KINDS and len(clauses(question)) == 1 else None
+
+
+def gives(answer: Answer, kind: str | None) -> bool:
+    """Whether ``answer`` holds the kind of fact asked for (any, when none is)."""
+    if kind is None or answer.refused:
+        return True
+    for row in answer.sentences:
+        text = MARKER.sub(" ", str(row["text"]))
+        if kind == "number":  # "How much…?" is not answered by "in 2019"
+            text = _YEAR.sub(" ", text)
+        if has_type(kind, text):
+            return True
+    return False
+
+
+def short_of_answer(answer: Answer, kind: str | None) -> bool:
+    """An answer that does not hold the kind of fact its question asks for."""
+    return not gives(answer, kind)
 
 
 def short_of_support(answer: Answer) -> bool:
@@ -54,7 +93,12 @@ def kept_facts(answer: Answer, question: str, texts: dict[int, str]) -> list[str
         if not cited:
             continue
         absent = facts.missing(plain, cited)
-        found += [f.text or str(f.value) for f in facts.extract(plain) if f not in absent]
+        given = [f for f in facts.extract(plain) if f not in facts.missing(plain, question)]
+        found += [
+            f.text or str(f.value)
+            for f in facts.extract(plain)
+            if f not in absent and f not in given  # "in 2019" for "…in 2019?" is no news
+        ]
         have = said(cited)
         found += [
             n
@@ -78,7 +122,13 @@ def keeps(candidate: Answer, wanted: list[str]) -> bool:
     return True
 
 
-def better(candidate: Answer, best: Answer, wanted: list[str]) -> bool:
-    """Whether ``candidate`` should replace ``best``: better supported, and keeping
-    what the first answer had from its passages."""
-    return support_rank(candidate) > support_rank(best) and keeps(candidate, wanted)
+def better(candidate: Answer, best: Answer, wanted: list[str], kind: str | None = None) -> bool:
+    """Whether ``candidate`` should replace ``best``: better supported (as well
+    supported and giving the ``kind`` of fact asked for where ``best`` does not), and
+    keeping what the first answer had from its passages."""
+
+    def rank(answer: Answer) -> tuple[bool, int, int, bool, int]:
+        fits, unsupported, partly, supported = support_rank(answer)
+        return (fits, unsupported, partly, gives(answer, kind), supported)
+
+    return rank(candidate) > rank(best) and keeps(candidate, wanted)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.answer.choose import SHOWN_KINDS, asked_kind, short_of_answer
 from rag.answer.cite import passage_dict, scores_of, span_citation, text_citation
 from rag.answer.decide import Decider
 from rag.answer.extractive import Extract, ExtractiveAnswerer, overlaps
@@ -243,8 +244,31 @@ class Engine:
             answer.notices.insert(0, fallback_notice(generator.backend, err))
             return answer
         assert answer is not None  # a stream always ends with its answer
+        quoted = self.quoted_instead(question, answer, retrieval, conversation)
+        if quoted is not None:
+            return quoted
         conversation.numbers = trial.numbers
         return answer
+
+    def quoted_instead(
+        self, question: str, answer: Answer, retrieval: Retrieval, conversation: Conversation
+    ) -> Answer | None:
+        """The extractive answer, to show in place of a model's ``answer`` that does not
+        give the kind of fact its question asks for (no date for "When…?", no figure for
+        "How much…?", after asking again), when the quote gives it; else None. A
+        supported sentence that does not answer is no answer (rag/answer/choose.py)."""
+        kind = asked_kind(question)
+        if kind is None or not short_of_answer(answer, kind):
+            return None
+        quoted = self._extractive(question, retrieval, conversation)
+        if quoted.refused or short_of_answer(quoted, kind):
+            return None
+        quoted.notices.insert(
+            0,
+            f"the {answer.backend} model's answer gave no {SHOWN_KINDS[kind]}, which the "
+            f"question asks for; {QUOTED}",
+        )
+        return quoted
 
     def decide(
         self, question: str, retrieval: Retrieval
@@ -408,6 +432,10 @@ class Engine:
 
 
 MAX_RELATED = 2  # other articles' sentences joined to one answer sentence
+
+
+#: Said when a model's answer gave no date (figure, number) that its question asks for.
+QUOTED = "the sentence that gives it is quoted instead"
 
 
 def fallback_notice(backend: str, err: LLMError) -> str:

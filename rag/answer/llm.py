@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer.choose import better, kept_facts, not_supported, short_of_support
+from rag.answer.choose import (
+    SHOWN_KINDS,
+    asked_kind,
+    better,
+    kept_facts,
+    not_supported,
+    short_of_answer,
+    short_of_support,
+)
 from rag.answer.cite import finish_generated
 from rag.answer.prompts import messages
 from rag.config import Settings
@@ -37,6 +45,8 @@ from rag.text.markers import MARKER
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 #: the notice's words when an answer asked for again replaced the first
 REPLACED = "a better-supported answer is shown"
+#: …and when the first gave no date (figure, number) for a question asking for one.
+GIVES = "an answer that gives the {} is shown"
 RETRYABLE = {408, 409, 429, 500, 502, 503, 504}
 
 
@@ -293,13 +303,11 @@ class GenerativeAnswerer:
             ) from None
         done = time.perf_counter()
         answer = self._finish(question, "".join(parts), numbered, notices)
-        if self.resample and short_of_support(answer):
+        kind = asked_kind(question)
+        if self.resample and (short_of_support(answer) or short_of_answer(answer, kind)):
             # the pause that follows is seconds long: say why the text stands still
-            yield Checking(
-                f"{not_supported(answer)} sentence(s) not fully supported by their "
-                "passages: asking the model again…"
-            )
-            answer = self._resampled(question, chat, numbered, answer, done - started)
+            yield Checking(f"{_shortfall(answer, kind)}: asking the model again…")
+            answer = self._resampled(question, chat, numbered, answer, done - started, kind)
         answer.timings_ms["first_token"] = ((first or done) - started) * 1000
         answer.timings_ms["model"] = (done - started) * 1000  # the streamed answer
         answer.timings_ms["deltas"] = float(len(parts))
@@ -328,13 +336,15 @@ class GenerativeAnswerer:
         numbered: list[tuple[int, Evidence]],
         first: Answer,
         took: float,
+        kind: str | None = None,
     ) -> Answer:
         """The best-supported of ``first`` and up to ``resample`` answers sampled at
         ``resample_temperature`` (each checked like the first) that keep each figure,
         date and name the first took from its passages (rag/answer/choose.py),
-        stopping at one the checks find wholly supported. ``took``: seconds the first
-        answer took; a try that would likely end past the turn deadline (counted from
-        the first request) is not started."""
+        stopping at one the checks find wholly supported and holding the ``kind`` of
+        fact asked for. ``took``: seconds the first answer took; a try that would
+        likely end past the turn deadline (counted from the first request) is not
+        started."""
         started = time.perf_counter()
         budget = self.client.deadlines.turn - took
         wanted = kept_facts(first, question, {n: e.text for n, e in numbered})
@@ -354,16 +364,20 @@ class GenerativeAnswerer:
                 break
             tries += 1
             candidate = self._finish(question, raw, numbered, notices)
-            if better(candidate, best, wanted):
+            if better(candidate, best, wanted, kind):
                 best = candidate
-            if not short_of_support(best):
+            if not (short_of_support(best) or short_of_answer(best, kind)):
                 break
-        short = not_supported(first)
+        lacked = kind is not None and short_of_answer(first, kind)
+        if best is first:
+            outcome = "the first is shown"
+        elif lacked and not short_of_answer(best, kind):
+            outcome = GIVES.format(SHOWN_KINDS[str(kind)])
+        else:
+            outcome = REPLACED
         told = (
-            f"{short} sentence(s) of the model's first answer were not fully supported by "
-            f"their passages; it was asked again {tries} time(s) (temperature "
-            f"{self.resample_temperature:g}): "
-            + (REPLACED if best is not first else "the first is shown")
+            f"{_shortfall(first, kind)}; it was asked again {tries} time(s) (temperature "
+            f"{self.resample_temperature:g}): {outcome}"
         )
         if failure is not None:
             told += f" (stopped: {failure})"
@@ -391,6 +405,26 @@ class GenerativeAnswerer:
             )
             chosen.append((n, evidence))
         return chosen
+
+
+def _shortfall(answer: Answer, kind: str | None) -> str:
+    """What the checks found the model's first answer short of, in words."""
+    said = []
+    if short := not_supported(answer):
+        said.append(
+            f"{short} sentence(s) of the model's first answer were not fully supported by "
+            "their passages"
+        )
+    if kind is not None and short_of_answer(answer, kind):
+        gave = "it gave" if said else "the model's first answer gave"
+        said.append(f"{gave} no {SHOWN_KINDS[kind]}, which the question asks for")
+    return ", and ".join(said)
+
+
+def replaced(answer: Answer) -> bool:
+    """Whether a model asked again gave the answer shown in place of its first."""
+    shown = [REPLACED, *(GIVES.format(k) for k in SHOWN_KINDS.values())]
+    return any(s in n for n in answer.notices for s in shown)
 
 
 def _until_loop(deltas: Iterator[str], notices: list[str]) -> str:

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.answer.engine import Engine, open_engine
-from rag.answer.llm import REPLACED, make_generator
+from rag.answer.engine import QUOTED, Engine, open_engine
+from rag.answer.llm import make_generator, replaced
 from rag.cli.eval import covers, key_facts
 from rag.cli.gold import Gold, load_gold
 from rag.config import Settings
@@ -102,6 +102,7 @@ def _row(
         covers(gold, c.source, c.line_start, c.line_end) for c in answer.citations
     )
     timings = answer.timings_ms
+    quoted = any(QUOTED in n for n in answer.notices)
     generated = timings.get("model", 0.0) - timings.get("first_token", 0.0)
     deltas = timings.get("deltas", 0.0)
     return row | {
@@ -119,10 +120,12 @@ def _row(
         "dropped": len(answer.dropped),
         "first_token_s": round(timings["first_token"] / 1000, 2) if asked and deltas else None,
         "tokens_per_s": round(deltas / (generated / 1000), 1) if generated > 0 else None,
-        "fell_back": answer.backend == "extractive" and asked,
+        "fell_back": answer.backend == "extractive" and asked and not quoted,
+        # the model gave no date (figure) its question asks for: the quote is shown
+        "quoted": quoted,
         # asked again when short of support (RAG_RESAMPLE), and whether that answer is shown
         "asked_again": int(timings.get("resamples", 0.0)),
-        "replaced": any(REPLACED in n for n in answer.notices),
+        "replaced": replaced(answer),
     }
 
 
@@ -163,6 +166,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "dropped_sentences": sum(r.get("dropped", 0) for r in rows),
         "answers_asked_again": sum(bool(r.get("asked_again")) for r in rows),
         "answers_replaced": sum(bool(r.get("replaced")) for r in rows),
+        "answers_quoted_instead": sum(bool(r.get("quoted")) for r in rows),
         "median_s_model_asked": median([r["seconds"] for r in asked]),
         "median_s_all": median([r["seconds"] for r in rows]),
         "max_s": max((r["seconds"] for r in rows), default=None),

@@ -27,6 +27,7 @@ from rag import (
     Session,
     Settings,
 )
+from rag.answer.engine import QUOTED
 from rag.answer.llm import make_generator
 from tests.conftest import child_env, run_rag
 from tests.fakes import Canary, FakeChatServer, Step, source_number
@@ -425,3 +426,36 @@ def test_an_answer_short_of_support_is_asked_for_again_sampled(engine: Engine) -
         )
         assert len(server.requests) == 1
     assert [s["label"] for s in answer.sentences] == ["unsupported"]
+
+
+def test_an_answer_without_the_figure_asked_for_is_asked_again_then_quoted(
+    engine: Engine,
+) -> None:
+    # "How much…?" answered with a supported sentence that gives no amount (a year is
+    # no amount): asked again; when no try gives one, the quote that does is shown.
+    question = "How much did Microsoft invest in OpenAI in 2019?"
+    phrase = "Microsoft announced it would invest $1 billion"
+
+    def vague(body: dict) -> Step:
+        n = source_number(body["messages"][-1]["content"], phrase)
+        return Step(reply=f"In 2019, Microsoft announced it would invest in OpenAI [{n}].")
+
+    with FakeChatServer(route=vague) as server:
+        answer = engine.ask(question, generator=generator_for(server.base_url))
+        assert len(server.requests) == 3  # the first answer and two tries
+    assert answer.backend == "extractive" and "$1 billion" in answer.text
+    assert answer.citations and not answer.refused
+    assert any("gave no figure" in n and QUOTED in n for n in answer.notices)
+
+    def sampled(body: dict) -> Step:
+        if body.get("temperature"):
+            n = source_number(body["messages"][-1]["content"], phrase)
+            return Step(reply=f"Microsoft announced it would invest $1 billion in OpenAI [{n}].")
+        return vague(body)
+
+    with FakeChatServer(route=sampled) as server:
+        answer = engine.ask(question, generator=generator_for(server.base_url))
+        assert len(server.requests) == 2  # stops at the try that gives the figure
+    assert answer.backend == "openai-compatible" and "$1 billion" in answer.text
+    assert [s["label"] for s in answer.sentences] == ["supported"]
+    assert any("an answer that gives the figure is shown" in n for n in answer.notices)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from rag.answer.choose import keeps, kept_facts
+from rag.answer.choose import asked_kind, keeps, kept_facts, short_of_answer
 from rag.answer.cite import finish_generated
 from rag.answer.engine import Conversation
 from rag.answer.llm import Deadlines, GenerativeAnswerer
@@ -82,7 +82,7 @@ def test_the_stream_says_it_is_checking_before_asking_again_and_only_then() -> N
     assert kinds[-2:] == ["Checking", "Answer"] and set(kinds[:-2]) == {"str"}
     checking = items[-2]
     assert isinstance(checking, Checking)
-    assert checking.text.startswith("1 sentence(s) not fully supported")
+    assert checking.text.startswith("1 sentence(s) of the model's first answer were not fully")
     supported = GenerativeAnswerer(_Scripted(AS_WRITTEN), "local", resample=2)  # type: ignore[arg-type]
     items = list(supported.stream("When was ChatGPT launched?", [_source()], Conversation()))
     assert not any(isinstance(i, Checking) for i in items)
@@ -218,3 +218,37 @@ def test_a_bare_answer_need_not_repeat_the_category_the_question_asks_for() -> N
     assert as_claim("Marshall Choy works at SambaNova Systems.", asked) == (
         "Marshall Choy works at SambaNova Systems."
     )
+
+
+def test_what_a_question_asks_for_is_checked_only_where_words_show_it() -> None:
+    assert asked_kind("When was the second oil crisis?") == "date"
+    assert asked_kind("How much did Microsoft invest in OpenAI?") == "number"
+    assert asked_kind("How many people work at Mistral?") == "count"
+    assert asked_kind("Who runs Mistral?") is None  # names are read less surely
+    assert asked_kind("Who runs Mistral, and when was it founded?") is None  # two parts
+    source = {1: _evidence("The second oil crisis began in 1979, after the revolution.")}
+    no_date = finish_generated(
+        "When was the second oil crisis?",
+        "The second oil crisis began after the revolution [1].",
+        source,
+        "local",
+    )
+    assert no_date.sentences[0]["label"] == "supported"  # supported, and no answer
+    assert short_of_answer(no_date, "date")
+    dated = finish_generated(
+        "When was the second oil crisis?", "It began in 1979 [1].", source, "local"
+    )
+    assert not short_of_answer(dated, "date")
+    # a marker's digit is no figure, nor is the year the question gives
+    money = {
+        1: _evidence(
+            "In 2019, Microsoft said it would invest $1 billion in OpenAI to co-develop "
+            "new technologies."
+        )
+    }
+    asked = "How much did Microsoft invest in OpenAI in 2019?"
+    said = "In 2019, Microsoft said it would invest in OpenAI to co-develop new technologies [1]."
+    vague = finish_generated(asked, said, money, "local")
+    assert not vague.refused and short_of_answer(vague, "number")
+    # …and the question's year is not a fact a try must keep to replace it
+    assert "2019" not in kept_facts(vague, asked, {1: money[1].text})
