@@ -242,7 +242,7 @@ def test_what_a_question_asks_for_is_checked_only_where_words_show_it() -> None:
     old = {1: _evidence("Warsaw became the capital of the kingdom in 1596.")}
     asked_old = "When did Warsaw become the capital?"
     then = finish_generated(asked_old, "In 1596 [1].", old, "local")
-    assert then.sentences[0]["label"] == "supported" and not short_of_answer(then, "date")
+    assert not then.refused and not short_of_answer(then, "date")
     # a marker's digit is no figure, nor is the year the question gives
     money = {
         1: _evidence(
