@@ -459,3 +459,35 @@ def test_an_answer_without_the_figure_asked_for_is_asked_again_then_quoted(
     assert answer.backend == "openai-compatible" and "$1 billion" in answer.text
     assert [s["label"] for s in answer.sentences] == ["supported"]
     assert any("an answer that gives the figure is shown" in n for n in answer.notices)
+
+
+def test_a_chat_turn_says_it_is_checking_then_keeps_the_quotes_numbers(built_index) -> None:
+    # The same vague answer through a chat turn: a Checking comes between the model's
+    # text and the reply, and the quoted answer's source numbers belong to the session.
+    seeds, index = built_index
+    phrase = "Microsoft announced it would invest $1 billion"
+
+    def vague(body: dict) -> Step:
+        n = source_number(body["messages"][-1]["content"], phrase)
+        return Step(reply=f"In 2019, Microsoft announced it would invest in OpenAI [{n}].")
+
+    with FakeChatServer(route=vague) as server:
+        chat = Chat(
+            Settings(
+                seeds_dir=seeds,
+                index_dir=index,
+                llm="openai-compatible",
+                openai_base_url=server.base_url,
+                model="m",
+            )
+        )
+        session = Session()
+        items = list(chat.turn("How much did Microsoft invest in OpenAI in 2019?", session))
+    kinds = [type(i).__name__ for i in items]
+    assert kinds[0] == "Delta" and kinds[-2:] == ["Checking", "Reply"]
+    assert "gave no figure" in items[-2].text
+    answer = items[-1].answer
+    assert answer.backend == "extractive" and "$1 billion" in answer.text
+    numbers = session.conversation.numbers
+    assert {c.n for c in answer.citations} <= set(numbers.values())
+    assert all(numbers[(c.source, c.char_start, c.char_end)] == c.n for c in answer.citations)
