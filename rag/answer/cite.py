@@ -117,7 +117,9 @@ def passage_dict(passage: Any) -> dict[str, object]:
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\((?:[^)]*)\)")
-_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,3}\])+)")
+# "…cement. [4]." → "…cement [4].": the markers move before the stop, and a stop the
+# model also wrote after them is not kept twice
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d{1,3}\])+)[.!?]?")
 _REFUSAL_KEY = "articles don't say"
 
 

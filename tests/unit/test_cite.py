@@ -287,3 +287,21 @@ def test_the_sentence_before_is_not_added_for_words_alone() -> None:
     answer = finish_generated("q", raw, _article_sources(PARTNERS), "local")
     assert markers_in(answer.text) == [2]
     assert answer.sentences[0]["label"] != "supported"
+
+
+def test_a_marker_after_the_stop_moves_before_it_and_the_stop_is_not_doubled() -> None:
+    # A 1.5B model wrote "…cement. [4]." on the SQuAD slice; it was shown "cement [4].."
+    source = Evidence.whole(
+        Passage(
+            article_chunk("Wheat rose by 300 percent. The same for sugar and cement."),
+            0.9,
+            1.0,
+            0.03,
+        )
+    )
+    for raw, shown in [
+        ("The same for sugar and cement. [1].", "The same for sugar and cement [1]."),
+        ("The same for sugar and cement. [1]", "The same for sugar and cement [1]."),
+        ("Wheat rose by 300 percent! [1].", "Wheat rose by 300 percent [1]!"),
+    ]:
+        assert finish_generated("q?", raw, {1: source}, "local").text == shown
