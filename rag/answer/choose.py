@@ -96,11 +96,9 @@ def kept_facts(answer: Answer, question: str, texts: dict[int, str]) -> list[str
         if not cited:
             continue
         absent = facts.missing(plain, cited)
-        given = [f for f in facts.extract(plain) if f not in facts.missing(plain, question)]
+        unasked = facts.missing(plain, question)  # "in 2019" for "…in 2019?" is no news
         found += [
-            f.text or str(f.value)
-            for f in facts.extract(plain)
-            if f not in absent and f not in given  # "in 2019" for "…in 2019?" is no news
+            f.text or str(f.value) for f in facts.extract(plain) if f not in absent and f in unasked
         ]
         have = said(cited)
         found += [
