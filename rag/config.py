@@ -68,7 +68,8 @@ class Settings(BaseSettings):
         ge=0,
         le=5,
         description="Further answers asked of a model, sampled at resample_temperature, "
-        "when the checks find a sentence its passages do not fully support; the "
+        "when the checks find a sentence its passages do not fully support, or no date "
+        "(figure, number) for a 'when' ('how much', 'how many') question; the "
         "best-supported answer is kept. 0: never.",
     )
     resample_temperature: float = Field(

@@ -73,8 +73,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         for trigger in (view["box"].submit, view["send"].click):
             trigger(
                 _responder(chat),
-                [view[k] for k in ("box", "chat")]
-                + [session]
+                [view[k] for k in ("box", "chat")] + [session]
                 + [view[k] for k in ("articles", "outlets", "since", "until")],
                 [view["chat"], evidence, session, view["download"], view["box"]],
                 api_visibility="private",
@@ -82,9 +81,7 @@ def build_app(settings: Settings, engine: Engine | None = None) -> Any:
         if settings.ui_uploads:
             _upload_box(chat)
         demo.load(
-            _scope_choices(chat),
-            None,
-            [view["articles"], view["outlets"]],
+            _scope_choices(chat), None, [view["articles"], view["outlets"]],
             api_visibility="private",
         )
         ask_api = _api(chat)

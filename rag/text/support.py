@@ -211,7 +211,7 @@ class SupportChecker:
         """Names of the sentence not in the cited text, and rival names in their place."""
         have = said(text)
         names = [n for n in dict.fromkeys(entities(sentence)) if n not in NOT_NAMES]
-        lost = [n for n in names if not _mentions_all(have, n)]
+        lost = [n for n in names if not mentions(have, n)]
         if not lost:
             return [], []
         own = said(sentence)
@@ -240,19 +240,14 @@ def said(text: str) -> str:
     return " ".join(words(canonical(text)))
 
 
-def mentions(haystack: str, name: str) -> bool:
-    """Whether ``haystack`` (as ``said`` gives it) names ``name``, or each part of a
-    compound name ("Microsoft-OpenAI")."""
-    return _mentions_all(haystack, name)
-
-
 def _mentions(haystack: str, name: str) -> bool:
     name = " ".join(words(name))
     return bool(name) and re.search(rf"(?<![a-z0-9]){re.escape(name)}", haystack) is not None
 
 
-def _mentions_all(haystack: str, name: str) -> bool:
-    """A name, or each name of a compound ("Microsoft-OpenAI": Microsoft and OpenAI)."""
+def mentions(haystack: str, name: str) -> bool:
+    """Whether ``haystack`` (as ``said`` gives it) names ``name``, or each part of a
+    compound name ("Microsoft-OpenAI": Microsoft and OpenAI)."""
     return _mentions(haystack, name) or (
         "-" in name and all(_mentions(haystack, part) for part in name.split("-") if part)
     )

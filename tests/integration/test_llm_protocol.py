@@ -37,6 +37,21 @@ def generator_for(url: str, **extra):
     return make_generator(Settings(llm="openai-compatible", openai_base_url=url, **extra))
 
 
+def chat_for(built_index, url: str, **extra) -> Chat:
+    """A chat over the built index answering through the endpoint at ``url``."""
+    seeds, index = built_index
+    return Chat(
+        Settings(
+            seeds_dir=seeds,
+            index_dir=index,
+            llm="openai-compatible",
+            openai_base_url=url,
+            model="m",
+            **extra,
+        )
+    )
+
+
 @pytest.fixture
 def engine(built_index) -> Engine:
     seeds, index = built_index
@@ -237,20 +252,10 @@ def test_a_100000_character_question_is_refused_at_once_without_a_model_call(
 def test_a_200_turn_conversation_sends_a_bounded_prompt(built_index) -> None:
     import tiktoken
 
-    seeds, index = built_index
     reply = "Arthur Mensch is the co-founder and CEO of Mistral. [1]"
     questions = ["Who is the CEO of Mistral?", "Does Microsoft own shares in Mistral?"]
     with FakeChatServer([Step(reply=reply) for _ in range(200)]) as server:
-        service = Chat(
-            Settings(
-                seeds_dir=seeds,
-                index_dir=index,
-                llm="openai-compatible",
-                openai_base_url=server.base_url,
-                model="m",
-                ui_rate_limit=1000,
-            )
-        )
+        service = chat_for(built_index, server.base_url, ui_rate_limit=1000)
         session = Session()
         for i in range(200):
             for _ in service.turn(questions[i % 2], session):
@@ -428,19 +433,24 @@ def test_an_answer_short_of_support_is_asked_for_again_sampled(engine: Engine) -
     assert [s["label"] for s in answer.sentences] == ["unsupported"]
 
 
+HOW_MUCH = "How much did Microsoft invest in OpenAI in 2019?"
+BILLION = "Microsoft announced it would invest $1 billion"
+
+
+def _vague(body: dict) -> Step:
+    """A supported answer to HOW_MUCH that gives no amount (its year is none)."""
+    n = source_number(body["messages"][-1]["content"], BILLION)
+    return Step(reply=f"In 2019, Microsoft announced it would invest in OpenAI [{n}].")
+
+
 def test_an_answer_without_the_figure_asked_for_is_asked_again_then_quoted(
     engine: Engine,
 ) -> None:
     # "How much…?" answered with a supported sentence that gives no amount (a year is
     # no amount): asked again; when no try gives one, the quote that does is shown.
-    question = "How much did Microsoft invest in OpenAI in 2019?"
-    phrase = "Microsoft announced it would invest $1 billion"
+    question = HOW_MUCH
 
-    def vague(body: dict) -> Step:
-        n = source_number(body["messages"][-1]["content"], phrase)
-        return Step(reply=f"In 2019, Microsoft announced it would invest in OpenAI [{n}].")
-
-    with FakeChatServer(route=vague) as server:
+    with FakeChatServer(route=_vague) as server:
         answer = engine.ask(question, generator=generator_for(server.base_url))
         assert len(server.requests) == 3  # the first answer and two tries
     assert answer.backend == "extractive" and "$1 billion" in answer.text
@@ -449,9 +459,9 @@ def test_an_answer_without_the_figure_asked_for_is_asked_again_then_quoted(
 
     def sampled(body: dict) -> Step:
         if body.get("temperature"):
-            n = source_number(body["messages"][-1]["content"], phrase)
+            n = source_number(body["messages"][-1]["content"], BILLION)
             return Step(reply=f"Microsoft announced it would invest $1 billion in OpenAI [{n}].")
-        return vague(body)
+        return _vague(body)
 
     with FakeChatServer(route=sampled) as server:
         answer = engine.ask(question, generator=generator_for(server.base_url))
@@ -464,25 +474,9 @@ def test_an_answer_without_the_figure_asked_for_is_asked_again_then_quoted(
 def test_a_chat_turn_says_it_is_checking_then_keeps_the_quotes_numbers(built_index) -> None:
     # The same vague answer through a chat turn: a Checking comes between the model's
     # text and the reply, and the quoted answer's source numbers belong to the session.
-    seeds, index = built_index
-    phrase = "Microsoft announced it would invest $1 billion"
-
-    def vague(body: dict) -> Step:
-        n = source_number(body["messages"][-1]["content"], phrase)
-        return Step(reply=f"In 2019, Microsoft announced it would invest in OpenAI [{n}].")
-
-    with FakeChatServer(route=vague) as server:
-        chat = Chat(
-            Settings(
-                seeds_dir=seeds,
-                index_dir=index,
-                llm="openai-compatible",
-                openai_base_url=server.base_url,
-                model="m",
-            )
-        )
+    with FakeChatServer(route=_vague) as server:
         session = Session()
-        items = list(chat.turn("How much did Microsoft invest in OpenAI in 2019?", session))
+        items = list(chat_for(built_index, server.base_url).turn(HOW_MUCH, session))
     kinds = [type(i).__name__ for i in items]
     assert kinds[0] == "Delta" and kinds[-2:] == ["Checking", "Reply"]
     assert "gave no figure" in items[-2].text
